@@ -1,0 +1,126 @@
+"""All configuration in one pydantic-settings object: env vars (`CALLHANDOFF_*`) and `.env`.
+
+Nothing reads the environment anywhere else. Build one `Settings()` at the edge
+(the CLI, a test) and pass it down; stages take plain arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from callhandoff.schema.enums import Destination
+
+BackendName = Literal["auto", "offline", "openai"]
+InstructorModeName = Literal["tools", "json_schema", "json"]
+
+
+class Settings(BaseSettings):
+    """Every knob callhandoff has. Each field is also `CALLHANDOFF_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CALLHANDOFF_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- where things live -------------------------------------------------------
+    data_dir: Path = Field(
+        default=Path(".callhandoff"),
+        description="Project data directory: the SQLite store, the LLM cache, eval runs.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default sqlite:///<data_dir>/callhandoff.db.",
+    )
+
+    # --- input -----------------------------------------------------------------
+    default_destination: Destination = Field(
+        default=Destination.CLOUDCART,
+        description="Destination for transcripts that do not name one (chat and ABCD formats).",
+    )
+    timezone: str = Field(
+        default="UTC", description="Zone applied to naive timestamps and to deadline resolution."
+    )
+
+    phone_regions: list[str] = Field(
+        default=["US", "IN", "GB"],
+        description="Regions tried, in order, for phone numbers said without a country code.",
+    )
+
+    # --- extraction backend ----------------------------------------------------------
+    backend: BackendName = Field(
+        default="auto",
+        description="auto = openai when CALLHANDOFF_BASE_URL is set, else offline.",
+    )
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CALLHANDOFF_API_KEY", "OPENAI_API_KEY", "api_key"),
+    )
+    model: str = "gpt-4o-mini"
+    mode: InstructorModeName | None = Field(
+        default=None, description="instructor mode; default chosen per provider."
+    )
+    prompt: str = Field(default="handoff-v1", description="Prompt id under summarizer/prompts/.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, description="Re-asks on invalid model output.")
+    transport_retries: int = Field(default=4, ge=0, description="Retries on 429/5xx/timeouts.")
+    concurrency: int = Field(default=8, ge=1)
+    max_tokens_per_call: int = Field(default=12_000, gt=0, description="Per-call token budget.")
+    context_tokens: int = Field(default=8_000, gt=0, description="Transcript budget in tokens.")
+    cost_ceiling_usd: float | None = Field(default=None, gt=0, description="Per-run ceiling.")
+    use_cache: bool = True
+
+    # --- grounding -----------------------------------------------------------------
+    grounding_fuzzy_threshold: float = Field(
+        default=90.0,
+        ge=0.0,
+        le=100.0,
+        description="Minimum partial-ratio similarity (0-100) for a quote that is not verbatim.",
+    )
+
+    # --- routing ---------------------------------------------------------------------
+    policy_path: Path | None = Field(default=None, description="YAML policy; embedded default.")
+    cloudcart_url: str | None = Field(default=None, description="Cloudcart API base URL.")
+    cults_url: str | None = Field(default=None, description="Cults API base URL.")
+    destination_token: SecretStr | None = None
+    delivery_max_attempts: int = Field(default=5, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as UTC)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured zone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The store URL, defaulting to SQLite inside the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'callhandoff.db'}"
+
+    @property
+    def resolved_backend(self) -> Literal["offline", "openai"]:
+        """`offline` unless an endpoint is configured (or a backend is forced).
+
+        An `OPENAI_API_KEY` alone does not switch backends: spending money is opt-in.
+        """
+        if self.backend != "auto":
+            return self.backend
+        if self.base_url:
+            return "openai"
+        return "offline"
