@@ -7,13 +7,13 @@ fallback to review, or waiting may cure.
 
     CallhandoffError
     ├── UserError                    fix the input, the settings or the command
-    │   ├── InputError               one transcript or fixture record is malformed (file, line, problem)
+    │   ├── InputError               a transcript or fixture record is malformed (file, line)
     │   ├── ConfigError              a setting, policy file or threshold file is invalid
     │   ├── UnknownDestinationError  a destination other than cloudcart / cults
     │   └── NotFoundError            a call ID, run ID or record that does not exist
     └── BackendError                 the model or the network failed
         ├── TransportError           timeout, connection error, 429 or 5xx after all retries
-        ├── ModelOutputError         the model's output stayed invalid or ungrounded after all retries
+        ├── ModelOutputError         model output stayed invalid or ungrounded after retries
         └── BudgetExceededError      a per-call token budget or per-run cost ceiling was reached
 
 Messages are written for the person at the terminal: what went wrong, where,

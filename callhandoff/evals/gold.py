@@ -47,7 +47,9 @@ class GoldLabels(BaseModel):
     caller_phone: str | None = Field(default=None, description="E.164, e.g. +14155550123.")
     caller_email: str | None = None
     customer_id: str | None = None
-    order_id: str | None = Field(default=None, description="As the store writes it, e.g. 403-1234567-8901234.")
+    order_id: str | None = Field(
+        default=None, description="As the store writes it, e.g. 403-1234567-8901234."
+    )
     other_order_ids: list[str] = Field(default_factory=list)
     product_skus: list[str] = Field(default_factory=list)
     booking_id: str | None = None

@@ -35,6 +35,13 @@ from callhandoff.schema.handoff import (
     WorkflowDetails,
 )
 from callhandoff.schema.result import CallResult, Rejected
+from callhandoff.schema.routing import (
+    Decision,
+    DestinationAction,
+    FieldAgreement,
+    Reason,
+    RecordMatch,
+)
 from callhandoff.schema.transcript import CallLinks, SourceRef, Transcript, Turn
 
 __all__ = [
@@ -45,13 +52,16 @@ __all__ = [
     "ContactChannel",
     "DamageDetails",
     "Deadline",
+    "Decision",
     "DecisionKind",
     "Destination",
+    "DestinationAction",
     "DroppedValue",
     "Evidence",
     "ExceptionDetails",
     "Extracted",
     "ExtractionMeta",
+    "FieldAgreement",
     "FieldChange",
     "FollowUp",
     "GroundingReport",
@@ -60,6 +70,8 @@ __all__ = [
     "Intent",
     "Money",
     "Priority",
+    "Reason",
+    "RecordMatch",
     "Records",
     "RefundExpectation",
     "Rejected",

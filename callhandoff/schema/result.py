@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from callhandoff.schema.handoff import Handoff
+from callhandoff.schema.routing import Decision, DestinationAction, RecordMatch
 from callhandoff.schema.transcript import SourceRef
 
 
@@ -23,9 +24,12 @@ class Rejected(BaseModel):
 
 
 class CallResult(BaseModel):
-    """One processed call: the handoff and, as the pipeline grows, what was decided."""
+    """One processed call: the grounded handoff, its record match and the policy decision."""
 
     call_id: str
     source: SourceRef | None = None
     transcript_hash: str
     handoff: Handoff
+    match: RecordMatch | None = Field(default=None, description="None when no directory is used.")
+    decision: Decision | None = None
+    action: DestinationAction | None = None

@@ -1,1 +1,1 @@
-"""summarizer stage."""
+"""Turning a transcript into a Handoff: the offline backend and the LLM backend."""

@@ -1,0 +1,24 @@
+"""The `callhandoff` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from callhandoff.cli import process as process_cmd
+from callhandoff.cli import schema_cmd
+
+app = typer.Typer(
+    name="callhandoff",
+    help="Turn customer-call transcripts into grounded, action-ready handoffs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("process")(process_cmd.process)
+app.command("schema")(schema_cmd.schema)
+# Command groups register here, one line each:
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

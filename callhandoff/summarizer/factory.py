@@ -1,0 +1,17 @@
+"""Pick and build the extraction backend the settings ask for."""
+
+from __future__ import annotations
+
+from callhandoff.settings import Settings
+from callhandoff.summarizer.base import ExtractionBackend
+
+
+def build_backend(settings: Settings) -> ExtractionBackend:
+    """The offline backend unless an OpenAI-compatible endpoint is configured or forced."""
+    if settings.resolved_backend == "openai":
+        from callhandoff.summarizer.llm_backend import LLMBackend
+
+        return LLMBackend(settings)
+    from callhandoff.summarizer.offline import OfflineBackend
+
+    return OfflineBackend(settings)
