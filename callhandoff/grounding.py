@@ -18,6 +18,7 @@ import phonenumbers
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from callhandoff.extractors.spoken import normalize
 from callhandoff.schema.handoff import (
     DroppedValue,
     Evidence,
@@ -81,9 +82,7 @@ def _email_in_quote(value: str, quote: str) -> bool:
 
 def _spoken_to_written(text: str) -> str:
     """Spoken digits and spelling turned into characters (four oh three -> 403)."""
-    from callhandoff.extractors.spoken import to_written
-
-    return to_written(text)
+    return normalize(text).text
 
 
 VALUE_CHECKS: dict[str, ValueCheck] = {

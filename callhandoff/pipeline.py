@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from callhandoff.grounding import ground_handoff
 from callhandoff.routing.priority import compute_priority
@@ -16,6 +17,9 @@ from callhandoff.schema.result import CallResult, Rejected
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.summarizer.base import ExtractionBackend
+
+if TYPE_CHECKING:
+    from callhandoff.routing.router import Router
 
 
 def reference_time(transcript: Transcript) -> datetime:
@@ -36,11 +40,13 @@ def process_stream(
     inputs: Iterable[Transcript | Rejected],
     backend: ExtractionBackend,
     settings: Settings,
+    router: Router | None = None,
 ) -> Iterator[CallResult | Rejected]:
     """Every input comes out once, in input order: a CallResult or the Rejected it was.
 
     Transcripts are fed lazily to `backend.extract_many`, so a concurrent backend
-    can work ahead while rejects keep their place in the output.
+    can work ahead while rejects keep their place in the output. With a `router`,
+    each result is also matched to the directory, decided and persisted.
     """
     pending: deque[Transcript | Rejected] = deque()
 
@@ -59,10 +65,11 @@ def process_stream(
         yield from leading_rejects()
         transcript = pending.popleft()
         assert isinstance(transcript, Transcript), "backend yielded more handoffs than inputs"
-        yield CallResult(
+        result = CallResult(
             call_id=transcript.call_id,
             source=transcript.source,
             transcript_hash=transcript.content_hash(),
             handoff=finish_handoff(handoff, transcript, settings),
         )
+        yield result if router is None else router.route(result, transcript)
     yield from leading_rejects()

@@ -17,6 +17,7 @@ from callhandoff.schema.enums import Destination
 
 BackendName = Literal["auto", "offline", "openai"]
 InstructorModeName = Literal["tools", "json_schema", "json"]
+ProviderName = Literal["auto", "openai", "azure", "vllm", "ollama", "llamacpp", "other"]  # LLM
 
 
 class Settings(BaseSettings):
@@ -93,6 +94,45 @@ class Settings(BaseSettings):
     cults_url: str | None = Field(default=None, description="Cults API base URL.")
     destination_token: SecretStr | None = None
     delivery_max_attempts: int = Field(default=5, ge=1)
+
+    # --- LLM backend extras (callhandoff/summarizer/llm_backend.py) -------------------
+    provider: ProviderName = Field(
+        default="auto",
+        description="Which server the base URL is (picks the default instructor mode); "
+        "auto guesses from the URL.",
+    )
+    azure_api_version: str | None = Field(
+        default=None,
+        description="Azure OpenAI api-version; when set the Azure client (api-key header) is used.",
+    )
+    max_completion_tokens: int = Field(
+        default=1_024, gt=0, description="Cap on the model's answer per attempt (max_tokens)."
+    )
+    retry_backoff_s: float = Field(
+        default=0.5, ge=0.0, description="First transport-retry delay; doubles, full jitter."
+    )
+    retry_backoff_max_s: float = Field(
+        default=30.0, ge=0.0, description="Longest wait between transport retries."
+    )
+    price_input_per_mtok: float | None = Field(
+        default=None, ge=0.0, description="USD per 1M prompt tokens; default from the cost table."
+    )
+    price_output_per_mtok: float | None = Field(
+        default=None, ge=0.0, description="USD per 1M completion tokens; default from the table."
+    )
+    # --- end of LLM backend extras ------------------------------------------------------
+
+    # --- routing & delivery extras (callhandoff/routing/) --------------------------------
+    delivery_backoff_s: float = Field(
+        default=0.5, ge=0.0, description="First delay before re-sending an outbox row; doubles."
+    )
+    delivery_backoff_max_s: float = Field(
+        default=30.0, ge=0.0, description="Longest wait between two delivery attempts."
+    )
+    delivery_timeout_s: float = Field(
+        default=10.0, gt=0, description="HTTP timeout of one delivery request."
+    )
+    # --- end of routing & delivery extras -------------------------------------------------
 
     @field_validator("timezone")
     @classmethod

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from callhandoff.cli import directory as directory_cmd
+from callhandoff.cli import eval as eval_cmd
+from callhandoff.cli import explain as explain_cmd
+from callhandoff.cli import outbox as outbox_cmd
 from callhandoff.cli import process as process_cmd
 from callhandoff.cli import schema_cmd
 
@@ -17,6 +21,11 @@ app = typer.Typer(
 app.command("process")(process_cmd.process)
 app.command("schema")(schema_cmd.schema)
 # Command groups register here, one line each:
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(directory_cmd.app, name="directory")
+app.command("explain")(explain_cmd.explain)
+app.command("deliver")(outbox_cmd.deliver)
+app.command("outbox")(outbox_cmd.outbox)
 
 
 def main() -> None:

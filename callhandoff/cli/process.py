@@ -17,6 +17,7 @@ from callhandoff.cli.common import fail, load_settings
 from callhandoff.exceptions import CallhandoffError
 from callhandoff.pipeline import process_stream
 from callhandoff.readers import iter_inputs
+from callhandoff.routing.router import Router
 from callhandoff.schema.enums import Destination
 from callhandoff.schema.result import CallResult, Rejected
 from callhandoff.summarizer.factory import build_backend
@@ -52,6 +53,26 @@ def _summary_table(title: str, counts: Counter[str]) -> Table:
     table.add_column("calls", justify="right")
     for key, count in counts.most_common():
         table.add_row(key, str(count))
+    return table
+
+
+_DECISIONS_SHOWN = 50
+
+
+def _decisions_table(decided: list[CallResult], total: int) -> Table:
+    """One row per call: decision, reason codes and the action (first calls only)."""
+    shown = f" (first {len(decided)} of {total})" if total > len(decided) else ""
+    table = Table(title=f"Decisions{shown}", title_justify="left")
+    for column in ("call", "decision", "reasons", "action"):
+        table.add_column(column, overflow="fold")
+    for item in decided:
+        assert item.decision is not None
+        table.add_row(
+            item.call_id,
+            item.decision.kind.value,
+            ", ".join(reason.code for reason in item.decision.reasons),
+            item.action.action if item.action else "",
+        )
     return table
 
 
@@ -105,6 +126,10 @@ def process(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     cache: Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    route: Annotated[
+        bool,
+        typer.Option(help="Match each call to the store directory, decide and persist it."),
+    ] = True,
 ) -> None:
     """Extract a grounded handoff from every transcript and write them as JSONL."""
     overrides: dict[str, Any] = {
@@ -126,6 +151,8 @@ def process(
     by_intent: Counter[str] = Counter()
     by_urgency: Counter[str] = Counter()
     by_decision: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    decided: list[CallResult] = []
     rejected: list[Rejected] = []
     written = 0
     try:
@@ -158,7 +185,8 @@ def process(
                 tz=settings.tz,
                 recursive=recursive,
             )
-            for item in process_stream(inputs, extraction, settings):
+            router = Router.from_settings(settings) if route else None
+            for item in process_stream(inputs, extraction, settings, router=router):
                 if isinstance(item, CallResult):
                     sink.write(item.model_dump_json(exclude_none=True) + "\n")
                     written += 1
@@ -169,6 +197,9 @@ def process(
                     by_urgency[handoff.urgency.value if handoff.urgency else "none"] += 1
                     if item.decision is not None:
                         by_decision[item.decision.kind.value] += 1
+                        by_reason.update(reason.code for reason in item.decision.reasons)
+                        if len(decided) < _DECISIONS_SHOWN:
+                            decided.append(item)
                 else:
                     reject_sink.write(item.model_dump_json() + "\n")
                     rejected.append(item)
@@ -179,3 +210,6 @@ def process(
     _print_summary(
         report_console, written, by_intent, by_urgency, by_decision, rejected, out, rejects_path
     )
+    if decided:
+        report_console.print(_decisions_table(decided, written))
+        report_console.print(_summary_table("Decision reasons by code", by_reason))

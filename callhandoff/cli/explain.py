@@ -1,0 +1,27 @@
+"""`callhandoff explain CALL_ID`: why a call got its decision, in plain words."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from callhandoff.cli.common import fail, load_settings
+from callhandoff.exceptions import CallhandoffError
+from callhandoff.routing.explain import explain_call
+from callhandoff.store.db import open_store
+
+
+def explain(
+    call_id: Annotated[str, typer.Argument(help="The DialNexa call ID.")],
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list the rules that did not fire.")
+    ] = False,
+) -> None:
+    """Print the match, each rule that fired with the values it saw, thresholds and the action."""
+    settings = load_settings({})
+    try:
+        text = explain_call(open_store(settings.resolved_database_url), call_id, show_all=show_all)
+    except CallhandoffError as exc:
+        fail(str(exc))
+    typer.echo(text)

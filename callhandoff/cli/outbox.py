@@ -1,0 +1,130 @@
+"""`callhandoff deliver` sends pending outbox actions; `callhandoff outbox` lists them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from callhandoff.cli.common import fail, load_settings
+from callhandoff.exceptions import CallhandoffError
+from callhandoff.routing.delivery import (
+    Deliverer,
+    DeliveryConfig,
+    lookup_request,
+    new_values,
+    prepare,
+)
+from callhandoff.store import outbox as store
+from callhandoff.store.db import open_store
+
+StateName = Literal["pending", "sent", "dead", "superseded"]
+
+
+def _dry_run_text(row: store.OutboxRow, config: DeliveryConfig) -> str:
+    """Exactly what would be sent for one row, plus the diff for updates."""
+    request = prepare(row, config)
+    lines = [f"# outbox #{row.id}  call {row.call_id}  {row.action} ({row.destination})"]
+    if row.destination == "cults":
+        lookup = lookup_request(row.destination, config)
+        lines.append(
+            f"# first: {lookup.method} {lookup.url}  (origin "
+            f"{row.payload.get('origin')!r} must be approved)"
+        )
+    lines.append(f"{request.method} {request.url}")
+    lines.extend(f"{name}: {value}" for name, value in request.shown_headers().items())
+    lines.append("")
+    lines.append(json.dumps(request.body, indent=2, ensure_ascii=False, sort_keys=True))
+    if row.old_values is not None:
+        after = new_values(row)
+        lines.append("# diff (store now -> after this update):")
+        for name in sorted(set(row.old_values) | set(after)):
+            lines.append(f"-  {name}: {row.old_values.get(name)}")
+            lines.append(f"+  {name}: {after.get(name)}")
+    return "\n".join(lines)
+
+
+def deliver(
+    dry_run: Annotated[
+        bool | None,
+        typer.Option(
+            "--dry-run/--send",
+            help="Show what would be sent (default until an endpoint URL is configured).",
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+) -> None:
+    """Send pending outbox actions to the configured Cloudcart / Cults endpoints."""
+    settings = load_settings({})
+    config = DeliveryConfig.from_settings(settings)
+    configured = any(config.configured(d) for d in ("cloudcart", "cults"))
+    preview = dry_run if dry_run is not None else not configured
+    console = Console()
+    try:
+        engine = open_store(settings.resolved_database_url)
+        if preview:
+            rows = store.due(engine, datetime.now(UTC), limit)
+            for row in rows:
+                console.print(_dry_run_text(row, config), highlight=False, markup=False)
+                console.print()
+            note = (
+                ""
+                if configured
+                else (
+                    " (no endpoint configured: set CALLHANDOFF_CLOUDCART_URL"
+                    " / CALLHANDOFF_CULTS_URL)"
+                )
+            )
+            console.print(
+                f"dry run: {len(rows)} pending action(s) shown, nothing sent{note}", highlight=False
+            )
+            return
+        deliverer = Deliverer(engine, config)
+        try:
+            report = deliverer.run(limit)
+        finally:
+            deliverer.close()
+    except CallhandoffError as exc:
+        fail(str(exc))
+    console.print(
+        f"sent {len(report.sent)}, dead-lettered {len(report.dead)}, "
+        f"skipped {len(report.skipped)} (destination without endpoint)"
+    )
+    for key in report.dead:
+        console.print(f"  [red]dead[/] {key}", highlight=False)
+    if report.dead:
+        raise typer.Exit(1)
+
+
+def outbox(
+    state: Annotated[StateName | None, typer.Option(help="Only rows in this state.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+) -> None:
+    """List outbox rows: key, action, state, attempts and the last error."""
+    settings = load_settings({})
+    try:
+        engine = open_store(settings.resolved_database_url)
+        rows = store.list_rows(engine, state, limit)
+        totals = store.counts(engine)
+    except CallhandoffError as exc:
+        fail(str(exc))
+    table = Table(title="Outbox", title_justify="left")
+    for column in ("id", "call", "action", "idempotency key", "state", "attempts", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.call_id,
+            row.action,
+            row.idempotency_key,
+            row.state,
+            str(row.attempts),
+            row.last_error or "",
+        )
+    console = Console()
+    console.print(table)
+    console.print(", ".join(f"{name}: {totals.get(name, 0)}" for name in store.STATES))

@@ -1,0 +1,267 @@
+"""Terminal tables (rich) for a run, a comparison of two runs and a gate verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from callhandoff.evals.compare import Comparison, Direction
+from callhandoff.evals.gate import GateResult
+from callhandoff.evals.metric_models import RunMetrics
+from callhandoff.evals.runs import RunRecord
+from callhandoff.evals.scoring import ItemScore
+from callhandoff.schema.enums import DecisionKind, Intent
+
+NONE = "—"
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A metric for a table: fixed decimals, an em dash when not measured."""
+    return NONE if value is None else f"{value:.{digits}f}"
+
+
+def fmt_signed(value: float | None, digits: int = 3) -> str:
+    """A delta with its sign."""
+    return NONE if value is None else f"{value:+.{digits}f}"
+
+
+def ordered_labels(seen: Iterable[str], order: Sequence[str]) -> list[str]:
+    """Labels in the vocabulary's order, unknown ones (e.g. `none`) after."""
+    present = set(seen)
+    known = [label for label in order if label in present]
+    return known + sorted(present - set(order))
+
+
+def headline_rows(metrics: RunMetrics) -> list[tuple[str, str]]:
+    """The figures a prompt engineer reads first, as (name, value) rows."""
+    usage, decision = metrics.usage, metrics.decision
+    decision_note = "" if decision.decided else " (no decisions: run without a router)"
+    return [
+        ("items scored", str(metrics.items)),
+        ("intent accuracy", fmt(metrics.intent.accuracy)),
+        ("intent macro-F1", fmt(metrics.intent.macro_f1)),
+        ("risk flags micro-F1", fmt(metrics.risk_flags.micro.f1)),
+        ("risk flags macro-F1", fmt(metrics.risk_flags.macro_f1)),
+        ("decision accuracy", fmt(decision.accuracy) + decision_note),
+        ("decision cost-weighted error", fmt(decision.cost_error)),
+        ("grounding violations / item", fmt(metrics.grounding.violations_per_item)),
+        ("grounding violation rate", fmt(metrics.grounding.violation_rate)),
+        ("calibration ECE (all fields)", fmt(metrics.calibration.ece)),
+        ("tokens / item", fmt(usage.tokens_per_item, 1)),
+        ("cost / item (USD)", fmt(usage.cost_usd_per_item, 5)),
+        ("cost total (USD)", fmt(usage.cost_usd_total, 4)),
+        (
+            "latency p50 / p95 (ms)",
+            f"{fmt(usage.latency_p50_ms, 1)} / {fmt(usage.latency_p95_ms, 1)}",
+        ),
+        ("answered from cache", fmt(usage.cached_rate)),
+        ("fallback rate", fmt(usage.fallback_rate)),
+    ]
+
+
+def run_rows(record: RunRecord) -> list[tuple[str, str]]:
+    """How the run was made, as (name, value) rows."""
+    filters = ", ".join(
+        f"{key}={value}"
+        for key, value in (("split", record.split), ("origin", record.origin))
+        if value
+    )
+    return [
+        ("run id", record.run_id),
+        ("created", record.created_at.isoformat(timespec="seconds")),
+        ("label", record.label or NONE),
+        ("dataset", f"{record.dataset_path} ({filters or 'all items'})"),
+        ("dataset version", record.dataset_version[:12]),
+        ("backend / model", f"{record.backend} / {record.model or NONE}"),
+        ("prompt", f"{record.prompt_id or NONE} {(record.prompt_hash or '')[:12]}".strip()),
+        ("repeats", str(record.repeats)),
+        ("duration", f"{record.duration_s:.1f} s"),
+    ]
+
+
+def run_table(record: RunRecord) -> Table:
+    """How the run was made."""
+    table = Table(title=f"Eval run {record.run_id}", title_justify="left", show_header=False)
+    table.add_column(style="cyan")
+    table.add_column()
+    for name, value in run_rows(record):
+        table.add_row(name, value)
+    return table
+
+
+def headline_table(metrics: RunMetrics) -> Table:
+    """Headline metrics, one per row."""
+    table = Table(title="Headline metrics", title_justify="left")
+    table.add_column("metric", style="cyan")
+    table.add_column("value", justify="right")
+    for name, value in headline_rows(metrics):
+        table.add_row(name, value)
+    return table
+
+
+def field_table(metrics: RunMetrics) -> Table:
+    """Per-field exact match, P/R/F1, support, ECE (and agreement with repeats)."""
+    table = Table(title="Per field (support = items with a gold value)", title_justify="left")
+    for name in ("field", "type", "support", "predicted", "EM", "P", "R", "F1", "ECE"):
+        table.add_column(name, justify="left" if name in ("field", "type") else "right")
+    if metrics.agreement is not None:
+        table.add_column(f"agree×{metrics.agreement.repeats}", justify="right")
+    for field in metrics.fields.values():
+        row = [
+            field.name,
+            field.kind,
+            str(field.support),
+            str(field.predicted),
+            fmt(field.exact_match),
+            fmt(field.precision),
+            fmt(field.recall),
+            fmt(field.f1),
+            fmt(field.ece),
+        ]
+        if metrics.agreement is not None:
+            row.append(fmt(field.agreement))
+        table.add_row(*row)
+    return table
+
+
+def confusion_table(
+    title: str, confusion: dict[str, dict[str, int]], order: Sequence[str]
+) -> Table:
+    """Gold (rows) x predicted (columns) counts, diagonal in bold green.
+
+    With many labels the columns are numbered (row `3 refund` is column `3`) so the
+    table fits a terminal; labels only ever predicted are named in the caption.
+    """
+    rows = ordered_labels(confusion, order)
+    columns = ordered_labels({p for row in confusion.values() for p in row} | set(rows), order)
+    numbered = len(columns) > 6
+    number = {label: str(index) for index, label in enumerate(columns, start=1)}
+    only_predicted = [f"{number[c]} = {c}" for c in columns if c not in rows]
+    caption = "columns: " + ", ".join(only_predicted) if numbered and only_predicted else None
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    table.add_column("gold \\ predicted", style="cyan")
+    for column in columns:
+        table.add_column(number[column] if numbered else column, justify="right")
+    for gold in rows:
+        cells = []
+        for column in columns:
+            count = confusion[gold].get(column, 0)
+            text = str(count) if count else "."
+            cells.append(f"[bold green]{text}[/]" if column == gold and count else text)
+        table.add_row(f"{number[gold]} {gold}" if numbered else gold, *cells)
+    return table
+
+
+def risk_table(metrics: RunMetrics) -> Table:
+    """Per risk flag precision, recall, F1 and support."""
+    table = Table(title="Risk flags", title_justify="left")
+    for name in ("flag", "support", "predicted", "P", "R", "F1"):
+        table.add_column(name, justify="left" if name == "flag" else "right")
+    for row in metrics.risk_flags.per_label:
+        table.add_row(
+            row.label, str(row.support), str(row.predicted),
+            fmt(row.precision), fmt(row.recall), fmt(row.f1),
+        )  # fmt: skip
+    return table
+
+
+def run_report(record: RunRecord) -> Group:
+    """Everything `callhandoff eval report` prints for one run."""
+    metrics = record.metrics
+    parts: list[Table] = [run_table(record), headline_table(metrics), field_table(metrics)]
+    parts.append(
+        confusion_table("Intent confusion", metrics.intent.confusion, [i.value for i in Intent])
+    )
+    parts.append(risk_table(metrics))
+    if metrics.decision.confusion:
+        parts.append(
+            confusion_table(
+                "Decision confusion", metrics.decision.confusion, [d.value for d in DecisionKind]
+            )
+        )
+    return Group(*parts)
+
+
+def comparison_report(comparison: Comparison, limit: int = 50) -> Group:
+    """Metric deltas, then the flipped items with gold, A and B side by side."""
+    deltas = Table(title=f"{comparison.run_a} (A) → {comparison.run_b} (B)", title_justify="left")
+    for name in ("metric", "A", "B", "B - A"):
+        deltas.add_column(name, justify="left" if name == "metric" else "right")
+    for delta in comparison.deltas:
+        if (
+            delta.metric.startswith("field.")
+            and delta.improved is None
+            and None
+            not in (
+                delta.a,
+                delta.b,
+            )
+        ):
+            continue  # unchanged per-field rows would drown the ones that moved
+        colour = {True: "green", False: "red", None: ""}[delta.improved]
+        change = fmt_signed(delta.delta)
+        deltas.add_row(
+            delta.metric, fmt(delta.a), fmt(delta.b), f"[{colour}]{change}[/]" if colour else change
+        )
+    return Group(
+        deltas,
+        _flip_table(comparison, "right_to_wrong", "Right in A, wrong in B", limit),
+        _flip_table(comparison, "wrong_to_right", "Wrong in A, right in B", limit),
+    )
+
+
+def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str) -> Table:
+    """One item's scored fields in both runs, side by side; rows that differ are marked."""
+    table = Table(title=f"Item {item_id}: A = {run_a}, B = {run_b}", title_justify="left")
+    for name in ("field", "gold", "A", "B", ""):
+        table.add_column(name, overflow="fold")
+    rows = [
+        (name, a.fields[name].gold, a.fields[name].pred, b.fields[name].pred) for name in a.fields
+    ]
+    for name, gold, pred_a, pred_b in rows:
+        if not (gold or pred_a or pred_b):
+            continue
+        mark = "" if pred_a == pred_b else "[yellow]differs[/]"
+        table.add_row(name, ", ".join(gold) or NONE, ", ".join(pred_a) or NONE,
+                      ", ".join(pred_b) or NONE, mark)  # fmt: skip
+    table.add_row(
+        "decision", a.decision_gold or NONE, a.decision_pred or NONE, b.decision_pred or NONE,
+        "" if a.decision_pred == b.decision_pred else "[yellow]differs[/]",
+    )  # fmt: skip
+    return table
+
+
+def _flip_table(comparison: Comparison, direction: Direction, title: str, limit: int) -> Table:
+    flips = comparison.flipped(direction)
+    heading = f"{title}: {len(flips)} field flip{'' if len(flips) == 1 else 's'}"
+    table = Table(title=heading, title_justify="left", min_width=len(heading) + 2)
+    for name in ("item", "field", "gold", "A", "B"):
+        table.add_column(name, overflow="fold")
+    for flip in flips[:limit]:
+        table.add_row(flip.item_id, flip.field, flip.gold, flip.a, flip.b)
+    if len(flips) > limit:
+        table.add_row(f"... {len(flips) - limit} more", "", "", "", "")
+    return table
+
+
+def gate_table(result: GateResult, run_id: str) -> Table:
+    """Every check with its value, bound and verdict."""
+    verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
+    table = Table(title=f"Gate on {run_id}: {verdict}", title_justify="left", min_width=60)
+    for name in ("metric", "value", "bound", "result"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for check in result.checks:
+        op = "≥" if check.bound == "min" else "≤"
+        status = "[green]ok[/]" if check.passed else "[red]FAIL[/]"
+        value = fmt(check.value, 4) if check.value is not None else "not measured"
+        table.add_row(check.metric, value, f"{op} {check.threshold:g}", status)
+    return table
+
+
+def print_group(console: Console, group: Group) -> None:
+    """Print a group of tables with a blank line between them."""
+    for renderable in group.renderables:
+        console.print(renderable)
+        console.print()

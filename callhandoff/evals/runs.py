@@ -1,0 +1,271 @@
+"""Eval runs in the project store (tables from migration m0002_eval_runs).
+
+A run keeps everything needed to re-score it later without the dataset file:
+every item's gold (with its transcript), every output, and its usage. Runs are
+addressed by id, by a unique prefix of it, or as `latest`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from pydantic import AwareDatetime, BaseModel, SecretStr
+from sqlalchemy.engine import Engine
+
+from callhandoff.evals.gold import GoldItem
+from callhandoff.evals.metric_models import RunMetrics
+from callhandoff.evals.records import ItemRun, RunOutput
+from callhandoff.exceptions import NotFoundError
+from callhandoff.schema.result import CallResult
+from callhandoff.settings import Settings
+
+# Mirrors of the tables m0002_eval_runs created (a migration is frozen; this may grow).
+_metadata = sa.MetaData()
+runs_table = sa.Table(
+    "eval_runs",
+    _metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True)),
+    sa.Column("label", sa.String(200)),
+    sa.Column("dataset_path", sa.String(1000)),
+    sa.Column("dataset_version", sa.String(64)),
+    sa.Column("dataset_items", sa.Integer),
+    sa.Column("split", sa.String(20)),
+    sa.Column("origin", sa.String(20)),
+    sa.Column("backend", sa.String(100)),
+    sa.Column("model", sa.String(200)),
+    sa.Column("prompt_id", sa.String(200)),
+    sa.Column("prompt_hash", sa.String(128)),
+    sa.Column("repeats", sa.Integer),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("settings_json", sa.Text),
+    sa.Column("metrics_json", sa.Text),
+)
+items_table = sa.Table(
+    "eval_run_items",
+    _metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("eval_runs.run_id"), primary_key=True),
+    sa.Column("item_id", sa.String(200), primary_key=True),
+    sa.Column("repeat_index", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer),
+    sa.Column("gold_json", sa.Text),
+    sa.Column("output_json", sa.Text),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("prompt_tokens", sa.Integer),
+    sa.Column("completion_tokens", sa.Integer),
+    sa.Column("cost_usd", sa.Float),
+    sa.Column("cached", sa.Boolean),
+    sa.Column("error", sa.Text),
+)
+
+_SECRET_NAME = re.compile(r"(^|_)(key|token|secret|password)$")
+_URL_KEYS = ("base_url", "database_url", "cloudcart_url", "cults_url")
+
+
+class RunRecord(BaseModel):
+    """A stored run: how it was made and what it scored."""
+
+    run_id: str
+    created_at: AwareDatetime
+    label: str | None = None
+    dataset_path: str
+    dataset_version: str
+    dataset_items: int
+    split: str | None = None
+    origin: str | None = None
+    backend: str
+    model: str | None = None
+    prompt_id: str | None = None
+    prompt_hash: str | None = None
+    repeats: int = 1
+    duration_s: float = 0.0
+    settings: dict[str, Any]
+    metrics: RunMetrics
+
+
+def new_run_id(now: datetime) -> str:
+    """`YYYYMMDD-HHMMSS-xxxx` in UTC: sortable by time, unique with the random suffix."""
+    return f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _strip_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def safe_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON without secrets: secret fields dropped, URL credentials removed."""
+    data = settings.model_dump(mode="json")
+    for name, field in type(settings).model_fields.items():
+        if (
+            isinstance(getattr(settings, name), SecretStr)
+            or "SecretStr" in str(field.annotation)
+            or _SECRET_NAME.search(name)
+        ):
+            data.pop(name, None)
+    for key in _URL_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = _strip_credentials(data[key])
+    return data
+
+
+def save_run(
+    engine: Engine,
+    output: RunOutput,
+    metrics: RunMetrics,
+    settings: Settings,
+    *,
+    label: str | None = None,
+) -> RunRecord:
+    """Store a run and its item outputs in one transaction; return the stored record."""
+    record = RunRecord(
+        run_id=new_run_id(output.started_at),
+        created_at=output.started_at.astimezone(UTC),
+        label=label,
+        dataset_path=output.dataset.path,
+        dataset_version=output.dataset.version,
+        dataset_items=len(output.dataset.items),
+        split=output.dataset.split,
+        origin=output.dataset.origin,
+        backend=output.backend,
+        model=output.model,
+        prompt_id=output.prompt_id,
+        prompt_hash=output.prompt_hash,
+        repeats=output.repeat,
+        duration_s=output.duration_s,
+        settings=safe_settings(settings),
+        metrics=metrics,
+    )
+    row = record.model_dump(exclude={"settings", "metrics"})
+    row["settings_json"] = json.dumps(record.settings, sort_keys=True)
+    row["metrics_json"] = metrics.model_dump_json()
+    item_rows = [
+        {
+            "run_id": record.run_id,
+            "item_id": run.item_id,
+            "repeat_index": run.repeat,
+            "position": run.position,
+            "gold_json": run.item.model_dump_json(exclude_none=True),
+            "output_json": run.result.model_dump_json() if run.result is not None else None,
+            "latency_ms": run.latency_ms,
+            "prompt_tokens": run.prompt_tokens,
+            "completion_tokens": run.completion_tokens,
+            "cost_usd": run.cost_usd,
+            "cached": run.cached,
+            "error": run.error,
+        }
+        for run in output.items
+    ]
+    with engine.begin() as connection:
+        connection.execute(runs_table.insert().values(**row))
+        if item_rows:
+            connection.execute(items_table.insert(), item_rows)
+    return record
+
+
+def _record(row: sa.Row[Any]) -> RunRecord:
+    data = dict(row._mapping)
+    created = data["created_at"]
+    if created.tzinfo is None:  # SQLite drops the zone; the store writes UTC
+        data["created_at"] = created.replace(tzinfo=UTC)
+    data["settings"] = json.loads(data.pop("settings_json"))
+    data["metrics"] = RunMetrics.model_validate_json(data.pop("metrics_json"))
+    return RunRecord.model_validate(data)
+
+
+def list_runs(engine: Engine, limit: int = 20) -> list[RunRecord]:
+    """The most recent runs, newest first."""
+    query = (
+        sa.select(runs_table)
+        .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [_record(row) for row in connection.execute(query)]
+
+
+def _latest_offset(ref: str) -> int | None:
+    """0 for `latest`, N for `latest~N`, None for anything else."""
+    if ref == "latest":
+        return 0
+    head, sep, tail = ref.partition("~")
+    if head == "latest" and sep and tail.isdigit():
+        return int(tail)
+    return None
+
+
+def resolve_run_id(engine: Engine, ref: str) -> str:
+    """A full run id from an id, a unique prefix of one, `latest` or `latest~N`."""
+    back = _latest_offset(ref)
+    with engine.connect() as connection:
+        if back is not None:
+            query = (
+                sa.select(runs_table.c.run_id)
+                .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
+                .offset(back)
+                .limit(1)
+            )
+            found = connection.execute(query).scalar_one_or_none()
+            if found is None:
+                raise NotFoundError(f"no eval run {ref!r}: run `callhandoff eval run` first")
+            return str(found)
+        prefix = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = sa.select(runs_table.c.run_id).where(
+            runs_table.c.run_id.like(f"{prefix}%", escape="\\")
+        )
+        matches = sorted(str(r) for r in connection.execute(query).scalars())
+    if ref in matches:
+        return ref
+    if not matches:
+        raise NotFoundError(f"no eval run {ref!r} (see `callhandoff eval list`)")
+    if len(matches) > 1:
+        raise NotFoundError(f"run id {ref!r} is ambiguous: {', '.join(matches[:5])}")
+    return matches[0]
+
+
+def load_run(engine: Engine, ref: str) -> RunRecord:
+    """The stored run `ref` (id, unique prefix, `latest`)."""
+    run_id = resolve_run_id(engine, ref)
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(runs_table).where(runs_table.c.run_id == run_id)).one()
+    return _record(row)
+
+
+def load_items(engine: Engine, run_id: str) -> list[ItemRun]:
+    """Every item output of a run, in dataset order then repeat order."""
+    query = (
+        sa.select(items_table)
+        .where(items_table.c.run_id == run_id)
+        .order_by(items_table.c.repeat_index, items_table.c.position)
+    )
+    with engine.connect() as connection:
+        rows = list(connection.execute(query))
+    return [
+        ItemRun(
+            item=GoldItem.model_validate_json(row.gold_json),
+            repeat=row.repeat_index,
+            position=row.position,
+            result=(
+                CallResult.model_validate_json(row.output_json)
+                if row.output_json is not None
+                else None
+            ),
+            latency_ms=row.latency_ms,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            cost_usd=row.cost_usd,
+            cached=bool(row.cached),
+            error=row.error,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,189 @@
+"""Sentence features for the offline classifier, shared by training and inference.
+
+The customer's turns are cut into sentences (kept as exact character spans so a
+sentence can be quoted as evidence). Each sentence becomes a bag of features:
+words, word pairs, character 4-grams inside words (robust to the misspellings of
+chat and speech-to-text), with negation scope marked ("not damaged" yields
+`NOT_damaged`, never `damaged`), plus a `L:` copy of the words in the caller's
+last turns so the model can learn that a final preference outweighs a first one,
+and concept features (`CON:legal`, see `concepts.py`) so rare situations generalise.
+Document-level cues from the deterministic extractors (a deadline within a day,
+an order id, shouting) are added as `DOC:` features.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from callhandoff.extractors.classifier.concepts import concepts_in
+from callhandoff.schema.enums import Speaker
+from callhandoff.schema.transcript import Transcript
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NEGATORS = frozenset(
+    "not no never nothing nobody none neither nor without cannot cant can't dont don't didnt "
+    "didn't isnt isn't wasnt wasn't arent aren't werent weren't wont won't doesnt doesn't "
+    "havent haven't hasnt hasn't hadnt hadn't couldnt couldn't shouldnt shouldn't wouldnt "
+    "wouldn't aint ain't nt n't".split()
+)
+# Words that end a negation scope early ("not the box but the phone is broken").
+_SCOPE_BREAKERS = frozenset("but however although though except yet and so because".split())
+_NEGATION_SPAN = 3
+_CLAUSE_BREAK = re.compile(r"[,;:()\u2014]| - ")
+# A correction: what follows replaces what the caller asked for before.
+CORRECTION_CUE = re.compile(
+    r"\b(actually|on second thought|changed? my mind|instead|rather|scratch that|"
+    r"forget (that|it|the)|no wait|i mean)\b",
+    re.IGNORECASE,
+)
+_LAST_TURNS = 2
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A customer sentence as an exact span of one turn."""
+
+    turn: int
+    start: int
+    end: int
+    text: str
+    position: int  # index among the caller's turns, 0-based
+    is_correction: bool
+
+
+@dataclass
+class DocFeatures:
+    """Everything the model scores for one transcript."""
+
+    sentences: list[Sentence]
+    sentence_features: list[list[str]]
+    doc_features: list[str] = field(default_factory=list)
+    customer_turns: int = 0
+
+
+def _tokens(text: str) -> tuple[list[str], set[int]]:
+    """Lower-cased tokens (digits as `<num>`) and the positions that follow , ; : or a dash."""
+    tokens: list[str] = []
+    clause_starts: set[int] = set()
+    previous_end = 0
+    for match in _TOKEN.finditer(text.lower()):
+        if tokens and _CLAUSE_BREAK.search(text, previous_end, match.start()):
+            clause_starts.add(len(tokens))
+        token = match.group(0)
+        tokens.append("<num>" if token.isdigit() else token)
+        previous_end = match.end()
+    return tokens, clause_starts
+
+
+def _word_features(tokens: list[str], clause_starts: set[int]) -> list[str]:
+    """Words with negation scope marked (it ends at a clause break), and word pairs."""
+    marked: list[str] = []
+    scope = 0
+    for index, token in enumerate(tokens):
+        if index in clause_starts:
+            scope = 0
+        if token in _NEGATORS:
+            scope = _NEGATION_SPAN
+            marked.append(token)
+            continue
+        if token in _SCOPE_BREAKERS:
+            scope = 0
+        if scope > 0:
+            marked.append("NOT_" + token)
+            scope -= 1
+        else:
+            marked.append(token)
+    features = list(marked)
+    features.extend(f"{a}_{b}" for a, b in itertools.pairwise(marked))
+    return features
+
+
+def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
+    grams: list[str] = []
+    for index, token in enumerate(tokens):
+        if len(token) < 4 or token == "<num>":
+            continue
+        prefix = "n:" if index in negated else "c:"
+        padded = f"<{token}>"
+        grams.extend(prefix + padded[i : i + 4] for i in range(len(padded) - 3))
+    return grams
+
+
+def sentence_features(text: str, *, late: bool) -> list[str]:
+    """The feature strings of one sentence; `late` adds the last-turns copies."""
+    tokens, clause_starts = _tokens(text)
+    words = _word_features(tokens, clause_starts)
+    negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
+    concepts = concepts_in(tokens, negated)
+    features = words + _char_grams(tokens, negated) + concepts
+    if late:
+        features.extend("L:" + word for word in words[: len(tokens)])
+        features.extend("L:" + concept for concept in concepts)
+    if not features:
+        features.append("EMPTY")
+    return features
+
+
+def split_sentences(turn_index: int, text: str, position: int) -> list[Sentence]:
+    """Exact sentence spans of a turn (trailing spaces trimmed so quotes stay verbatim)."""
+    sentences: list[Sentence] = []
+    for match in _SENTENCE.finditer(text):
+        raw = match.group(0)
+        stripped = raw.strip()
+        if not stripped or not any(ch.isalnum() for ch in stripped):
+            continue
+        start = match.start() + (len(raw) - len(raw.lstrip()))
+        sentences.append(
+            Sentence(
+                turn=turn_index,
+                start=start,
+                end=start + len(stripped),
+                text=stripped,
+                position=position,
+                is_correction=bool(CORRECTION_CUE.search(stripped)),
+            )
+        )
+    return sentences
+
+
+def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> DocFeatures:
+    """Sentences of the caller's turns and their features (agent turns are context only)."""
+    customer = [
+        (i, turn.text)
+        for i, turn in enumerate(transcript.turns)
+        if turn.speaker is Speaker.CUSTOMER
+    ]
+    if not customer:  # a transcript with no caller turn labelled: use every non-agent turn
+        customer = [
+            (i, turn.text)
+            for i, turn in enumerate(transcript.turns)
+            if turn.speaker is not Speaker.AGENT
+        ]
+    sentences: list[Sentence] = []
+    features: list[list[str]] = []
+    last_positions = max(len(customer) - _LAST_TURNS, 0)
+    for position, (turn_index, text) in enumerate(customer):
+        for sentence in split_sentences(turn_index, text, position):
+            sentences.append(sentence)
+            features.append(sentence_features(sentence.text, late=position >= last_positions))
+    return DocFeatures(
+        sentences=sentences,
+        sentence_features=features,
+        doc_features=list(doc_features or []),
+        customer_turns=len(customer),
+    )
+
+
+def preference_weights(doc: DocFeatures, discount: float) -> list[float]:
+    """Per-sentence weights for the heads where the caller's last word counts.
+
+    Sentences before the caller's last correction ("actually, just refund me") are
+    discounted; everything else weighs 1.
+    """
+    last_correction = max(
+        (i for i, sentence in enumerate(doc.sentences) if sentence.is_correction), default=-1
+    )
+    return [discount if i < last_correction else 1.0 for i in range(len(doc.sentences))]

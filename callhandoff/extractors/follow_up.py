@@ -1,0 +1,105 @@
+"""Follow-up details said in the call: the agent's promise, who owns it, when and how to call back.
+
+Closed, short patterns over exact spans: each value is quoted from the sentence it
+was found in, so it passes grounding by construction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from callhandoff.schema.enums import ContactChannel, Speaker
+from callhandoff.schema.handoff import Evidence, Extracted, FollowUp
+from callhandoff.schema.transcript import Transcript
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_PROMISE = re.compile(
+    r"\b(i(?:'ll| will)|we(?:'ll| will)|you(?:'ll| will) (?:receive|get|hear)|"
+    r"let me (?:arrange|escalate|process)|"
+    r"i(?:'ve| have) (?:initiated|arranged|escalated|raised))\b",
+    re.IGNORECASE,
+)
+_OWNERS = (
+    (re.compile(r"\b(manager|supervisor)\b", re.IGNORECASE), "supervisor"),
+    (re.compile(r"\b(technician|installer|engineer)\b", re.IGNORECASE), "field technician"),
+    (re.compile(r"\b(courier|delivery partner|logistics)\b", re.IGNORECASE), "logistics"),
+    (re.compile(r"\b(seller|vendor|designer|creator)\b", re.IGNORECASE), "seller"),
+    (re.compile(r"\b(billing|payments?|finance|accounts) team\b", re.IGNORECASE), "billing"),
+    (re.compile(r"\b(quality|qa) team\b", re.IGNORECASE), "quality"),
+)
+_CHANNELS = (
+    (
+        re.compile(r"\b(call (?:you|me) back|callback|give (?:you|me) a call|ring me)\b", re.I),
+        ContactChannel.PHONE,
+    ),
+    (
+        re.compile(r"\b(e-?mail (?:you|me)|by e-?mail|send (?:you|me) an e-?mail)\b", re.I),
+        ContactChannel.EMAIL,
+    ),
+    (re.compile(r"\b(text (?:you|me)|sms|text message)\b", re.I), ContactChannel.SMS),
+    (re.compile(r"\b(chat|whatsapp)\b", re.I), ContactChannel.CHAT),
+)
+_PREFERRED_TIME = re.compile(
+    r"\b(?:call|reach|contact|ring) me\b[^.!?]{0,30}?\b("
+    r"(?:after|before|around|at|between)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?"
+    r"(?:\s*(?:and|-)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm)?)?"
+    r"|(?:tomorrow|tonight|this (?:afternoon|evening|morning)|in the (?:morning|afternoon|evening))"
+    r"(?:\s+(?:after|before|around|at)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?)?)",
+    re.IGNORECASE,
+)
+_TIMEZONE = re.compile(
+    r"\b((?i:eastern|central|mountain|pacific)|EST|EDT|CST|CDT|MST|MDT|PST|PDT|GMT|BST|CET|IST|UTC)\b"
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+
+
+def _extracted(value: str, turn: int, quote: str, confidence: float, rule: str) -> Extracted[str]:
+    return Extracted[str](
+        value=value,
+        confidence=confidence,
+        evidence=Evidence(turn=turn, quote=quote),
+        source=f"rule:{rule}",
+    )
+
+
+def find_follow_up(transcript: Transcript) -> FollowUp:
+    """The agent's last promise, its owner, the contact channel and the caller's preferred time."""
+    promise: Extracted[str] | None = None
+    owner: Extracted[str] | None = None
+    channel: Extracted[ContactChannel] | None = None
+    preferred: Extracted[str] | None = None
+    timezone: Extracted[str] | None = None
+    for index, turn in enumerate(transcript.turns):
+        for sentence in _sentences(turn.text):
+            if turn.speaker is Speaker.AGENT and _PROMISE.search(sentence):
+                promise = _extracted(sentence, index, sentence, 0.7, "promise")
+                for pattern, name in _OWNERS:
+                    if pattern.search(sentence):
+                        owner = _extracted(name, index, sentence, 0.65, "owner")
+                        break
+            for pattern, kind in _CHANNELS:
+                if pattern.search(sentence):
+                    channel = Extracted[ContactChannel](
+                        value=kind,
+                        confidence=0.6,
+                        evidence=Evidence(turn=index, quote=sentence),
+                        source="rule:contact_channel",
+                    )
+                    break
+            if turn.speaker is Speaker.CUSTOMER:
+                match = _PREFERRED_TIME.search(sentence)
+                if match:
+                    preferred = _extracted(match.group(1), index, sentence, 0.75, "preferred_time")
+                zone = _TIMEZONE.search(sentence)
+                if zone:
+                    timezone = _extracted(zone.group(1), index, sentence, 0.7, "timezone")
+    return FollowUp(
+        preferred_time=preferred,
+        timezone=timezone,
+        contact_channel=channel,
+        promise=promise,
+        owner=owner,
+    )

@@ -1,0 +1,174 @@
+"""`callhandoff explain`: why a call got its decision, in plain words, from what the store kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from callhandoff.exceptions import NotFoundError
+from callhandoff.store.routing_tables import (
+    calls,
+    decisions,
+    outbox,
+    review_items,
+    transcript_versions,
+)
+
+FINDINGS: dict[str, str] = {
+    "order_not_found": "the order id the caller gave is not in the store",
+    "booking_not_found": "the booking reference the caller gave is not in the store",
+    "customer_not_found": "the customer id the caller gave is not in the store",
+    "order_not_callers": "the order belongs to a different customer than the caller",
+    "booking_not_callers": "the booking belongs to a different customer than the caller",
+    "order_id_digits_only": "the order was found by its digits only, not the full id",
+    "sku_unknown": "a SKU the caller named is not in the catalogue",
+    "sku_not_in_order": "a SKU the caller named is not in the matched order",
+    "return_window_open": "the return window is still open",
+    "return_window_closed": "the return window has closed",
+    "not_returnable": "the item is not returnable (return window of 0 days)",
+    "out_of_stock": "the product asked about is out of stock",
+    "ambiguous_caller": "several customers fit what the caller said",
+    "product_ambiguous": "several catalogue products fit the product the caller named",
+    "store_mismatch": "the record belongs to another store than the one called",
+}
+
+
+def _match_lines(match: dict[str, Any] | None, thresholds: dict[str, Any]) -> list[str]:
+    if not match or not match.get("matched"):
+        return ["  Not matched: no customer, order or booking in the store fits the call."]
+    found = [
+        f"customer {match['customer_id']}" if match.get("customer_id") else None,
+        f"order {match['order_id']}" if match.get("order_id") else None,
+        f"booking {match['booking_id']}" if match.get("booking_id") else None,
+    ]
+    lines = [
+        f"  Matched {', '.join(f for f in found if f)} by {match.get('method')}; confidence "
+        f"{match['confidence']:.2f} (the policy needs {thresholds.get('match_confidence', '?')})."
+    ]
+    for agreement in match.get("agreements", []):
+        verb = "agrees" if agreement["agrees"] else "DISAGREES"
+        lines.append(
+            f"  - {agreement['field']}: said {agreement['said']!r}, record has "
+            f"{agreement['on_record']!r}: {verb}"
+        )
+    for finding in match.get("findings", []):
+        lines.append(f"  - finding {finding}: {FINDINGS.get(finding, finding)}")
+    return lines
+
+
+def _rule_lines(trace: dict[str, Any], kind: str, show_all: bool) -> list[str]:
+    lines: list[str] = []
+    rules = trace.get("rules", [])
+    fired = [r for r in rules if r["fired"]]
+    for rule in fired:
+        reason = rule.get("reason") or {}
+        if rule.get("suppressed_by"):
+            status = f"switched off by allow rule {rule['suppressed_by']}"
+        elif rule["decision"] == kind:
+            status = "decides"
+        elif rule["decision"] in {"note", "allow"}:
+            status = rule["decision"]
+        else:
+            status = f"outranked by {kind}"
+        lines.append(f"  * {rule['rule']} -> {rule['decision']} ({status})")
+        if reason.get("message"):
+            lines.append(f"      {reason['message']}")
+        lines.extend(f"      {test}" for test in rule["tests"])
+    quiet = [r for r in rules if not r["fired"]]
+    if show_all:
+        lines.append("  Rules that did not fire:")
+        for rule in quiet:
+            lines.append(f"  - {rule['rule']} -> {rule['decision']}")
+            lines.extend(f"      {test}" for test in rule["tests"])
+    else:
+        lines.append(
+            f"  ({len(quiet)} other rules did not fire; --all lists them with their tests)"
+        )
+    return lines
+
+
+def explain_call(engine: Engine, call_id: str, *, show_all: bool = False) -> str:
+    """A plain-words account of the latest decision for `call_id`."""
+    with engine.connect() as connection:
+        call = (
+            connection.execute(sa.select(calls).where(calls.c.call_id == call_id))
+            .mappings()
+            .first()
+        )
+        if call is None:
+            raise NotFoundError(
+                f"no call {call_id!r} in the store (run `callhandoff process` first)"
+            )
+        row = (
+            connection.execute(
+                sa.select(decisions, transcript_versions.c.version)
+                .join(transcript_versions, transcript_versions.c.id == decisions.c.version_id)
+                .where(decisions.c.call_id == call_id)
+                .order_by(decisions.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError(f"call {call_id!r} has no decision yet")
+        sent = (
+            connection.execute(
+                sa.select(outbox).where(outbox.c.call_id == call_id).order_by(outbox.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        reviews = (
+            connection.execute(
+                sa.select(review_items)
+                .where(review_items.c.call_id == call_id)
+                .order_by(review_items.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    facts: dict[str, Any] = row["facts"]
+    trace: dict[str, Any] = row["trace"]
+    thresholds = trace.get("thresholds", {})
+    kind = str(row["kind"])
+    lines = [
+        f"Call {call_id} ({call['destination']}"
+        + (f", store {call['store']}" if call["store"] else "")
+        + f"): transcript version {row['version']} of {call['current_version']}"
+        + (
+            " (the transcript changed since it was first processed)"
+            if facts.get("transcript_changed")
+            else ""
+        ),
+        f"Decision: {kind.upper()}  "
+        f"(policy {row['policy_version']} from {trace.get('policy_source')})",
+        "",
+        "Why:",
+    ]
+    lines.extend(f"  - [{r['code']}] {r['message']}" for r in row["reasons"])
+    if trace.get("by_default"):
+        lines.append("  (no deciding rule fired, so the policy's default applied)")
+    if trace.get("proposed") and kind == "review":
+        lines.append(f"  Without the review rules this call would be: {trace['proposed']}.")
+    lines += ["", "Match:", *_match_lines(row["match"], thresholds), "", "Rules that fired:"]
+    lines.extend(_rule_lines(trace, kind, show_all))
+    lines += ["", "Thresholds: " + ", ".join(f"{k} {v:g}" for k, v in sorted(thresholds.items()))]
+    action = row["action"] or {}
+    lines.append(
+        f"Action: {action.get('action', 'none')} for {action.get('destination', '?')}"
+        + (f" (lookup first: {', '.join(action['lookups'])})" if action.get("lookups") else "")
+    )
+    for item in sent:
+        lines.append(
+            f"  outbox #{item['id']} {item['state']}: key {item['idempotency_key']}, "
+            f"{item['attempts']} attempt(s)"
+            + (f", last error: {item['last_error']}" if item["last_error"] else "")
+        )
+    for item in reviews:
+        lines.append(
+            f"  review item #{item['id']} {item['state']}: {', '.join(item['reason_codes'])}"
+        )
+    return "\n".join(lines)

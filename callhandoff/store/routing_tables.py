@@ -1,0 +1,231 @@
+"""Runtime table objects for the routing store (created by migration m0001_routing).
+
+These describe the same columns as the migration; `tests/store` checks that they
+agree with the migrated database. Timestamps go through `UTCDateTime` so every
+value read back is timezone-aware, on SQLite (which stores no offset) as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and returns them aware (UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _money() -> sa.Numeric[float]:
+    return sa.Numeric(14, 2, asdecimal=False)
+
+
+metadata = sa.MetaData()
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("customer_id", sa.String(100), primary_key=True),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("name_key", sa.String(300), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("vip", sa.Boolean, nullable=False),
+    sa.Column("loyalty_tier", sa.String(50)),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("order_id", sa.String(100), primary_key=True),
+    sa.Column("order_key", sa.String(100), nullable=False),
+    sa.Column("order_digits", sa.String(100)),
+    sa.Column("customer_id", sa.String(100), sa.ForeignKey("customers.customer_id")),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(50), nullable=False),
+    sa.Column("total", _money(), nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("purchased_at", UTCDateTime()),
+    sa.Column("delivered_at", UTCDateTime()),
+    sa.Column("shipping_address", sa.Text),
+    sa.Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+order_items = sa.Table(
+    "order_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "order_id",
+        sa.String(100),
+        sa.ForeignKey("orders.order_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("sku", sa.String(100), nullable=False),
+    sa.Column("sku_key", sa.String(100), nullable=False),
+    sa.Column("product_name", sa.String(300), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", _money()),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("sku", sa.String(100), primary_key=True),
+    sa.Column("sku_key", sa.String(100), nullable=False),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("price", _money()),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("stock", sa.Integer),
+    sa.Column("return_window_days", sa.Integer),
+    sa.Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("booking_id", sa.String(100), primary_key=True),
+    sa.Column("booking_key", sa.String(100), nullable=False),
+    sa.Column("customer_id", sa.String(100), sa.ForeignKey("customers.customer_id")),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("starts_at", UTCDateTime()),
+    sa.Column("status", sa.String(50), nullable=False),
+    sa.Column("location", sa.Text),
+    sa.Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("call_id", sa.String(200), primary_key=True),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("store", sa.String(100)),
+    sa.Column("current_version", sa.Integer, nullable=False),
+    sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+    sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+)
+
+transcript_versions = sa.Table(
+    "transcript_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(1000)),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+extractions = sa.Table(
+    "extractions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("transcript_versions.id"), nullable=False),
+    sa.Column("handoff", sa.JSON, nullable=False),
+    sa.Column("backend", sa.String(50), nullable=False),
+    sa.Column("model", sa.String(200)),
+    sa.Column("prompt_id", sa.String(100)),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("transcript_versions.id"), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("idempotency_key", sa.String(300), nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("match", sa.JSON),
+    sa.Column("facts", sa.JSON, nullable=False),
+    sa.Column("trace", sa.JSON, nullable=False),
+    sa.Column("action", sa.JSON),
+    sa.Column("priority", sa.JSON),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("transcript_versions.id"), nullable=False),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id"), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("reason_codes", sa.JSON, nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("urgency", sa.String(10), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("reviewer", sa.String(200)),
+    sa.Column("reviewed_at", UTCDateTime()),
+    sa.Column("note", sa.Text),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("transcript_versions.id"), nullable=False),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("old_values", sa.JSON),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", UTCDateTime()),
+    sa.Column("superseded_by", sa.Integer),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime()),
+)
+
+outbox_attempts = sa.Table(
+    "outbox_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("outbox.id"), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+)
+
+DIRECTORY_TABLES = (customers, orders, order_items, products, bookings)

@@ -1,0 +1,158 @@
+"""Cross-check the model's identifiers against the deterministic extractors.
+
+Order ids, phones and emails must be exact, and regular expressions find them
+exactly. Where the model and the extractors agree, the value keeps the
+extractor's normalised form and the higher confidence. Where they disagree, the
+extractor's grounded value wins, its confidence drops, and the disagreement is
+written down in words for the reviewer (`meta.disagreements`). A model value the
+extractors did not find is kept only when it is grounded, with a lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import phonenumbers
+
+from callhandoff.grounding import quote_in_text
+from callhandoff.schema.handoff import Deadline, Extracted
+from callhandoff.schema.transcript import Transcript
+
+DISAGREEMENT_FACTOR = 0.6
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
+class DeterministicLike(Protocol):
+    """What cross-checking and the fallback need from `extract_deterministic`'s result."""
+
+    @property
+    def order_ids(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def skus(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def booking_ids(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def names(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def phones(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def emails(self) -> Sequence[Extracted[str]]: ...
+    @property
+    def deadline(self) -> Extracted[Deadline] | None: ...
+    @property
+    def injection(self) -> Extracted[str] | None: ...
+
+
+Extractor = Callable[[Transcript], DeterministicLike]
+
+
+def default_extractor(phone_regions: list[str]) -> Extractor:
+    """`callhandoff.extractors.extract_deterministic`, with the call start as reference time."""
+    from callhandoff.extractors import extract_deterministic
+    from callhandoff.pipeline import reference_time
+
+    def extract(transcript: Transcript) -> DeterministicLike:
+        fields: DeterministicLike = extract_deterministic(
+            transcript, reference=reference_time(transcript), phone_regions=phone_regions
+        )
+        return fields
+
+    return extract
+
+
+def normalize_id(value: str) -> str:
+    """Order ids compare on their letters and digits, upper-cased."""
+    return _NON_ALNUM.sub("", value).upper()
+
+
+def normalize_email(value: str) -> str:
+    """Emails compare lower-cased, without surrounding spaces."""
+    return value.strip().lower()
+
+
+def phone_normalizer(regions: Sequence[str]) -> Callable[[str], str | None]:
+    """E.164 for a phone said with or without a country code; None when it is not a number."""
+
+    def normalize(value: str) -> str | None:
+        candidates: list[str | None] = [None] if value.strip().startswith("+") else []
+        for region in [*candidates, *regions]:
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return None
+
+    return normalize
+
+
+@dataclass
+class Reconciled:
+    """The value to keep for one field, the extra values, and what disagreed."""
+
+    value: Extracted[str] | None
+    others: list[Extracted[str]] = field(default_factory=list)
+    disagreement: str | None = None
+
+
+def _lowered(item: Extracted[str], factor: float, source: str) -> Extracted[str]:
+    return item.model_copy(
+        update={"confidence": round(item.confidence * factor, 3), "source": source}
+    )
+
+
+def _grounded(item: Extracted[str], transcript: Transcript, fuzzy_threshold: float) -> bool:
+    turn = item.evidence.turn
+    return turn < len(transcript.turns) and quote_in_text(
+        item.evidence.quote, transcript.turns[turn].text, fuzzy_threshold=fuzzy_threshold
+    )
+
+
+def reconcile(
+    name: str,
+    llm: Extracted[str] | None,
+    found: Sequence[Extracted[str]],
+    normalize: Callable[[str], str | None],
+    transcript: Transcript,
+    *,
+    fuzzy_threshold: float,
+) -> Reconciled:
+    """Merge the model's value for `name` with the extractors' values (see module docstring)."""
+    found = list(found)
+    if llm is None:
+        return Reconciled(found[0] if found else None, found[1:])
+    said = normalize(llm.value)
+    for index, item in enumerate(found):
+        if said is not None and normalize(item.value) == said:
+            agreed = item.model_copy(
+                update={"confidence": max(item.confidence, llm.confidence), "source": "llm+rule"}
+            )
+            return Reconciled(agreed, found[:index] + found[index + 1 :])
+    where = f"(turn {llm.evidence.turn})"
+    grounded = said is not None and _grounded(llm, transcript, fuzzy_threshold)
+    if found:
+        kept = found[0]
+        note = (
+            f"{name}: model said {llm.value!r} {where}, extractors found {kept.value!r} "
+            f"(turn {kept.evidence.turn}); kept {kept.value!r}"
+        )
+        others = found[1:]
+        if grounded and name == "order_id" and said is not None:
+            others = [*others, _lowered(llm.model_copy(update={"value": said}), 1.0, "llm")]
+        return Reconciled(_lowered(kept, DISAGREEMENT_FACTOR, "rule"), others, note)
+    if said is None:
+        return Reconciled(None, [], f"{name}: model said {llm.value!r} {where}, not a valid {name}")
+    if not grounded:
+        return Reconciled(
+            None, [], f"{name}: model said {llm.value!r} {where}, not grounded in the call; dropped"
+        )
+    note = (
+        f"{name}: model said {llm.value!r} {where}, extractors found none; "
+        "kept with lower confidence"
+    )
+    kept_llm = llm.model_copy(update={"value": said})
+    return Reconciled(_lowered(kept_llm, DISAGREEMENT_FACTOR, "llm"), [], note)

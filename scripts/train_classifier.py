@@ -1,0 +1,279 @@
+"""Train the offline classifier from the gold training split and ship its weights.
+
+    python scripts/train_classifier.py [--train evals/datasets/train.jsonl]
+
+For every head in `callhandoff.extractors.classifier.heads.HEADS` it fits an
+L2-regularised logistic regression (scikit-learn; a training-only dependency,
+`pip install -e ".[train]"`), picks the regularisation strength by 5-fold
+cross-validation, fits a temperature on the out-of-fold probabilities so the
+shipped confidences are calibrated, and for binary risk heads picks the
+probability threshold with the best out-of-fold F1. Writes
+`callhandoff/extractors/classifier/trained/{meta.json,weights.npz}` and prints
+the cross-validated scores. Only `split == "train"` items are read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from callhandoff.evals.gold import GoldItem
+from callhandoff.extractors import extract_deterministic
+from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
+from callhandoff.extractors.classifier.heads import HEADS, HeadDefinition
+from callhandoff.extractors.classifier.inputs import document_for
+from callhandoff.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "callhandoff/extractors/classifier/trained"
+C_GRID = (1.0, 4.0, 16.0, 64.0)
+FOLDS = 4
+TOL = 1e-3
+MIN_DOC_FREQ = 2
+CORRECTION_DISCOUNT = 0.35
+UNSEEN_BIAS = -12.0
+
+
+def load_documents(path: Path) -> tuple[list[GoldItem], list[DocFeatures], str]:
+    settings = Settings()
+    items, docs = [], []
+    raw = path.read_bytes()
+    for line in raw.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = GoldItem.model_validate_json(line)
+        if item.split != "train":
+            continue
+        reference = item.transcript.started_at
+        assert reference is not None, f"{item.id}: gold transcripts need started_at"
+        fields = extract_deterministic(
+            item.transcript, reference=reference, phone_regions=settings.phone_regions
+        )
+        items.append(item)
+        docs.append(document_for(item.transcript, fields, reference=reference))
+    return items, docs, hashlib.sha256(raw).hexdigest()
+
+
+def build_vocabulary(docs: list[DocFeatures]) -> list[str]:
+    frequency: Counter[str] = Counter()
+    for doc in docs:
+        seen = {f for features in doc.sentence_features for f in features}
+        seen.update(doc.doc_features)
+        frequency.update(seen)
+    return sorted(f for f, count in frequency.items() if count >= MIN_DOC_FREQ)
+
+
+def design_matrix(
+    docs: list[DocFeatures], vocabulary: dict[str, int], preference: bool
+) -> sparse.csr_matrix:
+    """Rows = documents, L2-normalised weighted feature counts (as inference computes them)."""
+    rows, cols, values = [], [], []
+    for row, doc in enumerate(docs):
+        weights = (
+            preference_weights(doc, CORRECTION_DISCOUNT)
+            if preference
+            else [1.0] * len(doc.sentences)
+        )
+        counts: Counter[int] = Counter()
+        for weight, features in zip(weights, doc.sentence_features, strict=True):
+            for feature in features:
+                index = vocabulary.get(feature)
+                if index is not None:
+                    counts[index] += weight
+        for feature in doc.doc_features:
+            index = vocabulary.get(feature)
+            if index is not None:
+                counts[index] += 1.0
+        norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+        for index, value in counts.items():
+            rows.append(row)
+            cols.append(index)
+            values.append(value / norm)
+    return sparse.csr_matrix((values, (rows, cols)), shape=(len(docs), len(vocabulary)))
+
+
+def _folds(y: np.ndarray) -> StratifiedKFold:
+    smallest = min(Counter(y.tolist()).values())
+    return StratifiedKFold(n_splits=max(2, min(FOLDS, smallest)), shuffle=True, random_state=7)
+
+
+def _fit(
+    x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None
+) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=500, tol=TOL, class_weight=class_weight)
+    return model.fit(x, y)
+
+
+def out_of_fold(
+    x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None
+) -> np.ndarray:
+    """Out-of-fold decision scores (documents x seen classes)."""
+    classes = np.unique(y)
+    scores = np.zeros((len(y), len(classes)))
+    counts = Counter(y.tolist())
+    if min(counts.values()) < 2:  # too rare to stratify: fall back to plain K-fold on the rest
+        keep = np.array([counts[label] >= 2 for label in y])
+        scores[~keep] = 0.0
+        x, y_fit, index = x[keep], y[keep], np.flatnonzero(keep)
+    else:
+        y_fit, index = y, np.arange(len(y))
+    splits = list(_folds(y_fit).split(x, y_fit))
+    fitted = Parallel(n_jobs=2)(
+        delayed(_fit)(x[train], y_fit[train], c, class_weight) for train, _ in splits
+    )
+    for model, (_, test) in zip(fitted, splits, strict=True):
+        fold_scores = model.decision_function(x[test])
+        if fold_scores.ndim == 1:
+            fold_scores = np.stack([-fold_scores / 2, fold_scores / 2], axis=1)
+        for column, label in enumerate(model.classes_):
+            scores[index[test], int(np.searchsorted(classes, label))] = fold_scores[:, column]
+    return scores
+
+
+def _selection_score(oof: np.ndarray, y_index: np.ndarray, binary: bool) -> float:
+    """Model selection: F1 of the positive class at the best threshold for binary heads,
+    macro-F1 plus accuracy for multi-class heads."""
+    if binary:
+        margin = oof[:, 1] - oof[:, 0]
+        return max(
+            f1_score(y_index == 1, margin >= t, zero_division=0)
+            for t in np.quantile(margin, np.linspace(0.5, 0.99, 25))
+        )
+    predicted = oof.argmax(axis=1)
+    return float(f1_score(y_index, predicted, average="macro") + (predicted == y_index).mean())
+
+
+def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
+    def nll(temperature: float) -> float:
+        z = scores / temperature
+        z = z - z.max(axis=1, keepdims=True)
+        log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_probs[np.arange(len(y_index)), y_index].mean())
+
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def train_head(
+    head: HeadDefinition, x: sparse.csr_matrix, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+    """Fit one head; return (weights vocab x labels, bias per label, report)."""
+    labels = list(head.labels)
+    seen = np.unique(y)
+    binary = labels == ["no", "yes"]
+    report: dict[str, object] = {"support": dict(Counter(y.tolist()))}
+    weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
+    bias = np.full(len(labels), UNSEEN_BIAS, dtype=np.float32)
+    if len(seen) == 1:  # only one label in the data: predict it, at the data's confidence
+        bias[labels.index(seen[0])] = 0.0
+        report.update(c=None, temperature=1.0, cv_accuracy=1.0)
+        return weights, bias, {**report, "threshold": 0.5}
+
+    best: tuple[float, float, str | None, np.ndarray] | None = None
+    y_index = np.searchsorted(seen, y)
+    for class_weight in (None, "balanced"):
+        for c in C_GRID:
+            oof = out_of_fold(x, y, c, class_weight)
+            score = _selection_score(oof, y_index, binary)
+            if best is None or score > best[0]:
+                best = (score, c, class_weight, oof)
+    assert best is not None
+    _, best_c, best_weight, best_oof = best
+    temperature = fit_temperature(best_oof, y_index)
+    threshold = 0.5
+    if binary:
+        z = best_oof / temperature
+        p_yes = 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0])))
+        candidates = np.linspace(0.2, 0.8, 13)
+        f1s = [f1_score(y == "yes", p_yes >= t, zero_division=0) for t in candidates]
+        threshold = float(candidates[int(np.argmax(f1s))])
+        report["cv_f1"] = round(max(f1s), 3)
+    report["cv_accuracy"] = round(float((best_oof.argmax(axis=1) == y_index).mean()), 3)
+    report["cv_macro_f1"] = round(
+        float(f1_score(y_index, best_oof.argmax(axis=1), average="macro")), 3
+    )
+
+    model = _fit(x, y, best_c, best_weight)
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    for row, label in enumerate(model.classes_):
+        column = labels.index(label)
+        weights[:, column] = coef[row]
+        bias[column] = intercept[row]
+    report.update(
+        c=best_c, class_weight=best_weight, temperature=round(temperature, 3), threshold=threshold
+    )
+    return weights, bias, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=Path, default=ROOT / "evals/datasets/train.jsonl")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+
+    items, docs, data_hash = load_documents(args.train)
+    vocabulary = build_vocabulary(docs)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
+    print(f"{len(items)} training items, {len(vocabulary)} features")
+
+    all_weights, all_bias, heads_meta, reports = [], [], {}, {}
+    offset = 0
+    for head in HEADS:
+        y = np.array([head.gold(item.gold) for item in items])
+        weights, bias, report = train_head(head, matrices[head.preference], y)
+        all_weights.append(weights)
+        all_bias.append(bias)
+        heads_meta[head.name] = {
+            "labels": list(head.labels),
+            "offset": offset,
+            "temperature": report["temperature"],
+            "preference": head.preference,
+            "threshold": report["threshold"],
+        }
+        offset += len(head.labels)
+        reports[head.name] = report
+        scores = {k: v for k, v in report.items() if k.startswith("cv_")}
+        print(f"  {head.name:32s} C={report['c']} T={report['temperature']} {scores}")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        args.out / "weights.npz",
+        weights=np.hstack(all_weights).astype(np.float16),
+        bias=np.concatenate(all_bias).astype(np.float32),
+    )
+    meta = {
+        "vocabulary": vocabulary,
+        "heads": heads_meta,
+        "correction_discount": CORRECTION_DISCOUNT,
+        "info": {
+            "train_file": str(args.train.relative_to(ROOT))
+            if args.train.is_relative_to(ROOT)
+            else str(args.train),
+            "train_sha256": data_hash,
+            "items": len(items),
+            "reports": reports,
+        },
+    }
+    (args.out / "meta.json").write_text(
+        json.dumps(meta, indent=0, sort_keys=True), encoding="utf-8"
+    )
+    print(f"wrote {args.out}/meta.json and weights.npz")
+
+
+if __name__ == "__main__":
+    main()

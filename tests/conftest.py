@@ -1,0 +1,118 @@
+"""Switches every test shares.
+
+- No test reaches the network: a socket connection to anything but loopback fails.
+- No test makes a model request (`.../chat/completions` and friends) over a real
+  HTTP transport unless it is marked `allow_model_calls` (it then talks to a local
+  server it started itself). Injected transports (httpx2.MockTransport) and
+  replayed cassettes never reach a real transport, so they need no marker.
+- `replay_cassette(path)` replays a vcrpy cassette with record_mode="none" and
+  fails the test when any recorded interaction was not played.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+
+MODEL_PATHS = ("/chat/completions", "/completions", "/embeddings", "/responses")
+CASSETTE_MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
+
+
+def _is_local(host: Any) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guard_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def refuse(what: Any) -> None:
+        raise RuntimeError(f"a test tried to reach {what!r}: tests never use the network")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple) and not _is_local(address[0]):
+            refuse(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if isinstance(address, tuple) and not _is_local(address[0]):
+            refuse(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host.decode() if isinstance(host, bytes) else host):
+            refuse(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _guard_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    def is_model_call(request: Any) -> bool:
+        return str(request.url.path).rstrip("/").endswith(MODEL_PATHS)
+
+    def blocked(request: Any) -> RuntimeError:
+        return RuntimeError(
+            f"model request to {request.url} blocked: mark the test "
+            "@pytest.mark.allow_model_calls and serve it from a local test server"
+        )
+
+    for module in (httpx, httpx2):
+        sync_real = module.HTTPTransport.handle_request
+        async_real = module.AsyncHTTPTransport.handle_async_request
+
+        def handle(self: Any, request: Any, _real: Any = sync_real) -> Any:
+            if is_model_call(request):
+                raise blocked(request)
+            return _real(self, request)
+
+        async def handle_async(self: Any, request: Any, _real: Any = async_real) -> Any:
+            if is_model_call(request):
+                raise blocked(request)
+            return await _real(self, request)
+
+        monkeypatch.setattr(module.HTTPTransport, "handle_request", handle)
+        monkeypatch.setattr(module.AsyncHTTPTransport, "handle_async_request", handle_async)
+
+
+@pytest.fixture(autouse=True)
+def _network_switch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No internet for any test; model requests only for tests marked allow_model_calls."""
+    _guard_sockets(monkeypatch)
+    if request.node.get_closest_marker("allow_model_calls") is None:
+        _guard_model_requests(monkeypatch)
+
+
+@pytest.fixture
+def replay_cassette() -> Callable[..., AbstractContextManager[Any]]:
+    """`with replay_cassette(path) as cassette:` replays it and checks it was fully played."""
+
+    @contextmanager
+    def use(path: Path, **options: Any) -> Iterator[Any]:
+        import vcr
+
+        recorder = vcr.VCR(record_mode="none", match_on=CASSETTE_MATCH_ON, **options)
+        with recorder.use_cassette(str(path)) as cassette:
+            yield cassette
+        assert cassette.all_played, (
+            f"{path}: only {cassette.play_count} of {len(cassette)} recorded interactions "
+            "were played; the requests changed, re-record with scripts/record_cassettes.py"
+        )
+
+    return use

@@ -1,0 +1,48 @@
+"""`explain`: why a call got its decision, from what the store kept."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from callhandoff.exceptions import NotFoundError
+from callhandoff.routing.explain import explain_call
+from callhandoff.routing.router import Router
+from tests.routing.helpers import make_call
+
+
+def test_explain_gives_match_rules_values_thresholds_and_action(
+    router: Router, engine: Engine
+) -> None:
+    call = make_call("x-1", intent="delivery_issue", order_id="A-100101", email="alice@other.org")
+    router.route(call.result(), call.transcript)
+    text = explain_call(engine, "x-1")
+    assert "Decision: REVIEW" in text
+    assert (
+        "[review_identity_disagreement] What the caller said disagrees with the record on: email."
+        in text
+    )
+    assert "Matched customer C-1, order A-100101 by order_id; confidence" in text
+    assert "- email: said 'alice@other.org', record has 'alice@example.com': DISAGREES" in text
+    assert "disagreements = [email], includes one of" in text
+    assert "Without the review rules this call would be: create." in text
+    assert "Thresholds: high_order_value 500, match_confidence 0.75, min_context 2" in text
+    assert "review item #1 open: review_low_match_confidence, review_identity_disagreement" in text
+
+
+def test_explain_names_the_outbox_row_and_lists_quiet_rules_on_request(
+    router: Router, engine: Engine
+) -> None:
+    call = make_call("x-2", intent="delivery_issue", order_id="A-100101")
+    router.route(call.result(), call.transcript)
+    short = explain_call(engine, "x-2")
+    full = explain_call(engine, "x-2", show_all=True)
+    assert "Decision: CREATE" in short
+    assert "outbox #1 pending: key x-2:create_subscriber, 0 attempt(s)" in short
+    assert "other rules did not fire" in short
+    assert "- review_prompt_injection -> review" in full
+
+
+def test_explain_an_unknown_call_is_a_clear_error(engine: Engine) -> None:
+    with pytest.raises(NotFoundError, match="no call 'nope' in the store"):
+        explain_call(engine, "nope")

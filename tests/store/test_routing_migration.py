@@ -1,0 +1,63 @@
+"""Migration m0001_routing: the tables exist, match the runtime definitions, and index lookups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from callhandoff.store.db import applied_migrations, open_store
+from callhandoff.store.routing_tables import metadata
+
+
+def test_m0001_creates_every_routing_table_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url)
+    open_store(url)
+    assert "m0001_routing" in applied_migrations(engine)
+    names = set(sa.inspect(engine).get_table_names())
+    assert {
+        "customers",
+        "orders",
+        "order_items",
+        "products",
+        "bookings",
+        "calls",
+        "transcript_versions",
+        "extractions",
+        "decisions",
+        "review_items",
+        "outbox",
+        "outbox_attempts",
+    } <= names
+
+
+def test_runtime_tables_describe_the_migrated_columns(tmp_path: Path) -> None:
+    inspector = sa.inspect(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    for table in metadata.sorted_tables:
+        migrated = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
+        runtime = {c.name: c.nullable for c in table.columns}
+        assert migrated == runtime, table.name
+
+
+def test_every_lookup_column_is_indexed(tmp_path: Path) -> None:
+    inspector = sa.inspect(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    indexed = {
+        (table, tuple(index["column_names"]))
+        for table in ("customers", "orders", "bookings", "products", "outbox", "decisions")
+        for index in inspector.get_indexes(table)
+    }
+    for wanted in [
+        ("orders", ("destination", "order_key")),
+        ("orders", ("destination", "order_digits")),
+        ("orders", ("customer_id",)),
+        ("customers", ("destination", "phone")),
+        ("customers", ("destination", "email")),
+        ("bookings", ("destination", "booking_key")),
+        ("products", ("destination", "sku_key")),
+        ("outbox", ("state", "id")),
+        ("decisions", ("call_id", "id")),
+    ]:
+        assert wanted in indexed, wanted
+    uniques = inspector.get_unique_constraints("transcript_versions")
+    assert {tuple(u["column_names"]) for u in uniques} >= {("call_id", "content_hash")}

@@ -1,0 +1,93 @@
+"""process_stream: one output per input, in input order, rejects kept in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from callhandoff.pipeline import process_stream
+from callhandoff.schema import (
+    CallResult,
+    Evidence,
+    Extracted,
+    ExtractionMeta,
+    Handoff,
+    Intent,
+    Rejected,
+    Request,
+    Transcript,
+    Urgency,
+)
+from callhandoff.settings import Settings
+
+
+class EchoBackend:
+    """Says every call is a refund, quoting the first customer turn (or a made-up quote)."""
+
+    name = "echo"
+
+    def __init__(self, invent: bool = False):
+        self.invent = invent
+        self.seen: list[str] = []
+
+    def extract_many(self, transcripts: Iterable[Transcript]) -> Iterator[Handoff]:
+        for transcript in transcripts:
+            self.seen.append(transcript.call_id)
+            quote = "a quote nobody said at all" if self.invent else transcript.turns[0].text
+            yield Handoff(
+                call_id=transcript.call_id,
+                destination=transcript.destination,
+                request=Request(
+                    intent=Extracted[Intent](
+                        value=Intent.REFUND, confidence=0.9, evidence=Evidence(turn=0, quote=quote)
+                    )
+                ),
+                urgency=Extracted[Urgency](
+                    value=Urgency.HIGH, confidence=0.8, evidence=Evidence(turn=0, quote=quote)
+                ),
+                meta=ExtractionMeta(backend=self.name),
+            )
+
+    def close(self) -> None:
+        pass
+
+
+def _transcript(call_id: str) -> Transcript:
+    return Transcript.model_validate(
+        {
+            "call_id": call_id,
+            "destination": "cloudcart",
+            "turns": [{"speaker": "customer", "text": "I want my money back for the broken lamp."}],
+        }
+    )
+
+
+def _reject(line: int) -> Rejected:
+    return Rejected(path="calls.jsonl", line=line, problem="invalid JSON", raw="{")
+
+
+def test_outputs_keep_input_order_with_rejects_in_place() -> None:
+    inputs = [_reject(1), _transcript("a"), _reject(3), _reject(4), _transcript("b"), _reject(6)]
+    outputs = list(process_stream(inputs, EchoBackend(), Settings()))
+    kinds = [o.call_id if isinstance(o, CallResult) else f"reject:{o.line}" for o in outputs]
+    assert kinds == ["reject:1", "a", "reject:3", "reject:4", "b", "reject:6"]
+
+
+def test_results_are_grounded_and_prioritised() -> None:
+    [result] = list(process_stream([_transcript("a")], EchoBackend(), Settings()))
+    assert isinstance(result, CallResult)
+    assert result.handoff.request.intent is not None
+    assert result.handoff.priority is not None
+    assert result.handoff.priority.level is Urgency.HIGH
+    assert result.transcript_hash == _transcript("a").content_hash()
+
+
+def test_ungrounded_backend_output_is_dropped_in_the_pipeline() -> None:
+    [result] = list(process_stream([_transcript("a")], EchoBackend(invent=True), Settings()))
+    assert isinstance(result, CallResult)
+    assert result.handoff.request.intent is None
+    assert {d.field for d in result.handoff.grounding.dropped} == {"request.intent", "urgency"}
+
+
+def test_only_rejects_pass_straight_through() -> None:
+    outputs = list(process_stream([_reject(1), _reject(2)], EchoBackend(), Settings()))
+    assert [o.line for o in outputs if isinstance(o, Rejected)] == [1, 2]
