@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     cost_ceiling_usd: float | None = Field(default=None, gt=0, description="Per-run ceiling.")
     use_cache: bool = True
 
+    classifier_path: Path | None = Field(
+        default=None,
+        description="Folder of a retrained offline classifier (meta.json + weights.npz); "
+        "default: the one shipped in the package.",
+    )
+
     # --- grounding -----------------------------------------------------------------
     grounding_fuzzy_threshold: float = Field(
         default=90.0,

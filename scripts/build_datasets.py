@@ -108,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
 
     items: list[GoldItem] = []
-    for path in sorted(args.out.glob("handwritten_*.jsonl")) + [args.out / "abcd.jsonl"]:
+    for path in [*sorted(args.out.glob("handwritten_*.jsonl")), args.out / "abcd.jsonl"]:
         if path.exists():
             items.extend(load_gold_file(path))
     label_files = sorted((ROOT / "evals/labels").glob("cucom_*.jsonl"))

@@ -44,6 +44,9 @@ TOL = 1e-3
 MIN_DOC_FREQ = 2
 CORRECTION_DISCOUNT = 0.35
 UNSEEN_BIAS = -12.0
+# Phone calls are what the product reads, but most labelled items are CuCoM chats:
+# each hand-written call counts this many times so both styles are learned.
+PHONE_CALL_WEIGHT = 2.0
 
 
 def load_documents(path: Path) -> tuple[list[GoldItem], list[DocFeatures], str]:
@@ -78,7 +81,8 @@ def build_vocabulary(docs: list[DocFeatures]) -> list[str]:
 def design_matrix(
     docs: list[DocFeatures], vocabulary: dict[str, int], preference: bool
 ) -> sparse.csr_matrix:
-    """Rows = documents, L2-normalised weighted feature counts (as inference computes them)."""
+    """Rows = documents: L2-normalised sentence-feature counts (weighted as inference weighs
+    them) followed by the document features with value 1, exactly as the model scores."""
     rows, cols, values = [], [], []
     for row, doc in enumerate(docs):
         weights = (
@@ -92,15 +96,16 @@ def design_matrix(
                 index = vocabulary.get(feature)
                 if index is not None:
                     counts[index] += weight
+        norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+        scaled = {index: value / norm for index, value in counts.items()}
         for feature in doc.doc_features:
             index = vocabulary.get(feature)
             if index is not None:
-                counts[index] += 1.0
-        norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
-        for index, value in counts.items():
+                scaled[index] = scaled.get(index, 0.0) + 1.0
+        for index, value in scaled.items():
             rows.append(row)
             cols.append(index)
-            values.append(value / norm)
+            values.append(value)
     return sparse.csr_matrix((values, (rows, cols)), shape=(len(docs), len(vocabulary)))
 
 
@@ -110,14 +115,22 @@ def _folds(y: np.ndarray) -> StratifiedKFold:
 
 
 def _fit(
-    x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    c: float,
+    class_weight: str | None,
+    sample_weight: np.ndarray,
 ) -> LogisticRegression:
     model = LogisticRegression(C=c, max_iter=500, tol=TOL, class_weight=class_weight)
-    return model.fit(x, y)
+    return model.fit(x, y, sample_weight=sample_weight)
 
 
 def out_of_fold(
-    x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    c: float,
+    class_weight: str | None,
+    sample_weight: np.ndarray,
 ) -> np.ndarray:
     """Out-of-fold decision scores (documents x seen classes)."""
     classes = np.unique(y)
@@ -127,11 +140,13 @@ def out_of_fold(
         keep = np.array([counts[label] >= 2 for label in y])
         scores[~keep] = 0.0
         x, y_fit, index = x[keep], y[keep], np.flatnonzero(keep)
+        sample_weight = sample_weight[keep]
     else:
         y_fit, index = y, np.arange(len(y))
     splits = list(_folds(y_fit).split(x, y_fit))
     fitted = Parallel(n_jobs=2)(
-        delayed(_fit)(x[train], y_fit[train], c, class_weight) for train, _ in splits
+        delayed(_fit)(x[train], y_fit[train], c, class_weight, sample_weight[train])
+        for train, _ in splits
     )
     for model, (_, test) in zip(fitted, splits, strict=True):
         fold_scores = model.decision_function(x[test])
@@ -166,7 +181,7 @@ def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
 
 
 def train_head(
-    head: HeadDefinition, x: sparse.csr_matrix, y: np.ndarray
+    head: HeadDefinition, x: sparse.csr_matrix, y: np.ndarray, sample_weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
     """Fit one head; return (weights vocab x labels, bias per label, report)."""
     labels = list(head.labels)
@@ -184,7 +199,7 @@ def train_head(
     y_index = np.searchsorted(seen, y)
     for class_weight in (None, "balanced"):
         for c in C_GRID:
-            oof = out_of_fold(x, y, c, class_weight)
+            oof = out_of_fold(x, y, c, class_weight, sample_weight)
             score = _selection_score(oof, y_index, binary)
             if best is None or score > best[0]:
                 best = (score, c, class_weight, oof)
@@ -204,7 +219,7 @@ def train_head(
         float(f1_score(y_index, best_oof.argmax(axis=1), average="macro")), 3
     )
 
-    model = _fit(x, y, best_c, best_weight)
+    model = _fit(x, y, best_c, best_weight, sample_weight)
     coef, intercept = model.coef_, model.intercept_
     if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
@@ -223,19 +238,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=ROOT / "evals/datasets/train.jsonl")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--phone-weight",
+        type=float,
+        default=PHONE_CALL_WEIGHT,
+        help="Weight of a hand-written phone call relative to a CuCoM chat.",
+    )
     args = parser.parse_args()
 
     items, docs, data_hash = load_documents(args.train)
     vocabulary = build_vocabulary(docs)
     index = {feature: i for i, feature in enumerate(vocabulary)}
     matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
+    # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
+    # the other heads rely on, so only the risk heads may use it.
+    concept_columns = np.array([f.startswith(("DOC:CON:", "DOC:NOTCON:")) for f in vocabulary])
+    without_concepts = sparse.diags((~concept_columns).astype(float))
+
     print(f"{len(items)} training items, {len(vocabulary)} features")
+    sample_weight = np.array(
+        [args.phone_weight if item.origin == "handwritten" else 1.0 for item in items]
+    )
 
     all_weights, all_bias, heads_meta, reports = [], [], {}, {}
     offset = 0
     for head in HEADS:
         y = np.array([head.gold(item.gold) for item in items])
-        weights, bias, report = train_head(head, matrices[head.preference], y)
+        x = matrices[head.preference]
+        if not head.name.startswith("risk:"):
+            x = (x @ without_concepts).tocsr()
+        weights, bias, report = train_head(head, x, y, sample_weight)
         all_weights.append(weights)
         all_bias.append(bias)
         heads_meta[head.name] = {
@@ -266,6 +298,7 @@ def main() -> None:
             else str(args.train),
             "train_sha256": data_hash,
             "items": len(items),
+            "phone_weight": args.phone_weight,
             "reports": reports,
         },
     }

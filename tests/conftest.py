@@ -5,6 +5,9 @@
   HTTP transport unless it is marked `allow_model_calls` (it then talks to a local
   server it started itself). Injected transports (httpx2.MockTransport) and
   replayed cassettes never reach a real transport, so they need no marker.
+- Settings come from a clean environment: no CALLHANDOFF_* / OPENAI_* variables
+  leak in from the developer's shell, and the data directory (store, caches) is a
+  fresh temporary folder per test.
 - `replay_cassette(path)` replays a vcrpy cassette with record_mode="none" and
   fails the test when any recorded interaction was not played.
 """
@@ -97,6 +100,17 @@ def _network_switch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
     _guard_sockets(monkeypatch)
     if request.node.get_closest_marker("allow_model_calls") is None:
         _guard_model_requests(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A clean environment and a per-test data directory for every Settings() built."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("CALLHANDOFF_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CALLHANDOFF_DATA_DIR", str(tmp_path / "callhandoff-data"))
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ TRANSCRIPT = Transcript.model_validate(
             {"speaker": "agent", "text": "Thanks for calling Harbor and Home, how can I help?"},
             {
                 "speaker": "customer",
-                "text": "Hi, um, my order H H one zero zero two three four arrived with a cracked lid.",
+                "text": "Hi, um, my order H H one zero zero two three four arrived with a "
+                "cracked lid.",
             },
             {"speaker": "customer", "text": "You can reach me on 415 555 0123, that's my cell."},
         ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -11,94 +10,16 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from callhandoff.cli.common import fail, load_settings
+from callhandoff.cli.process_report import Tally, estimate_records, print_report
 from callhandoff.exceptions import CallhandoffError
 from callhandoff.pipeline import process_stream
 from callhandoff.readers import iter_inputs
 from callhandoff.routing.router import Router
 from callhandoff.schema.enums import Destination
-from callhandoff.schema.result import CallResult, Rejected
+from callhandoff.schema.result import CallResult
 from callhandoff.summarizer.factory import build_backend
-
-_TRANSCRIPT_SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt"}
-
-
-def _estimate_records(paths: list[str], recursive: bool) -> int | None:
-    """A cheap upper-bound-ish count for the progress bar: lines of JSONL, 1 per other file."""
-    total = 0
-    for raw in paths:
-        if raw == "-":
-            return None
-        path = Path(raw)
-        files = [path] if path.is_file() else []
-        if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            files = [p for p in path.glob(pattern) if p.suffix in _TRANSCRIPT_SUFFIXES]
-        for file in files:
-            if file.suffix in {".jsonl", ".ndjson"}:
-                with file.open("rb") as handle:
-                    total += sum(
-                        chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")
-                    )
-            else:
-                total += 1
-    return total
-
-
-def _summary_table(title: str, counts: Counter[str]) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column(title.split()[-1], style="cyan")
-    table.add_column("calls", justify="right")
-    for key, count in counts.most_common():
-        table.add_row(key, str(count))
-    return table
-
-
-_DECISIONS_SHOWN = 50
-
-
-def _decisions_table(decided: list[CallResult], total: int) -> Table:
-    """One row per call: decision, reason codes and the action (first calls only)."""
-    shown = f" (first {len(decided)} of {total})" if total > len(decided) else ""
-    table = Table(title=f"Decisions{shown}", title_justify="left")
-    for column in ("call", "decision", "reasons", "action"):
-        table.add_column(column, overflow="fold")
-    for item in decided:
-        assert item.decision is not None
-        table.add_row(
-            item.call_id,
-            item.decision.kind.value,
-            ", ".join(reason.code for reason in item.decision.reasons),
-            item.action.action if item.action else "",
-        )
-    return table
-
-
-def _print_summary(
-    console: Console,
-    results: int,
-    by_intent: Counter[str],
-    by_urgency: Counter[str],
-    by_decision: Counter[str],
-    rejects: list[Rejected],
-    out: str,
-    rejects_path: Path,
-) -> None:
-    console.print(_summary_table("Handoffs by intent", by_intent))
-    console.print(_summary_table("Handoffs by urgency", by_urgency))
-    if by_decision:
-        console.print(_summary_table("Handoffs by decision", by_decision))
-    console.print(f"[bold]{results}[/] handoffs written to {out}")
-    if rejects:
-        console.print(f"[bold red]{len(rejects)}[/] inputs rejected, kept in {rejects_path}:")
-        for reject in rejects[:10]:
-            console.print(f"  [red]{reject.message()}[/]", highlight=False, markup=False)
-        if len(rejects) > 10:
-            console.print(f"  ... and {len(rejects) - 10} more")
-    else:
-        console.print("0 inputs rejected")
 
 
 def process(
@@ -148,13 +69,7 @@ def process(
     err_console = Console(stderr=True)
     report_console = err_console if out == "-" else Console()
 
-    by_intent: Counter[str] = Counter()
-    by_urgency: Counter[str] = Counter()
-    by_decision: Counter[str] = Counter()
-    by_reason: Counter[str] = Counter()
-    decided: list[CallResult] = []
-    rejected: list[Rejected] = []
-    written = 0
+    tally = Tally()
     try:
         with ExitStack() as stack:
             sink: TextIO = (
@@ -177,7 +92,7 @@ def process(
                 )
             )
             task = bar.add_task(
-                f"processing ({extraction.name})", total=_estimate_records(paths, recursive)
+                f"processing ({extraction.name})", total=estimate_records(paths, recursive)
             )
             inputs = iter_inputs(
                 paths,
@@ -189,27 +104,11 @@ def process(
             for item in process_stream(inputs, extraction, settings, router=router):
                 if isinstance(item, CallResult):
                     sink.write(item.model_dump_json(exclude_none=True) + "\n")
-                    written += 1
-                    handoff = item.handoff
-                    by_intent[
-                        handoff.request.intent.value if handoff.request.intent else "none"
-                    ] += 1
-                    by_urgency[handoff.urgency.value if handoff.urgency else "none"] += 1
-                    if item.decision is not None:
-                        by_decision[item.decision.kind.value] += 1
-                        by_reason.update(reason.code for reason in item.decision.reasons)
-                        if len(decided) < _DECISIONS_SHOWN:
-                            decided.append(item)
                 else:
                     reject_sink.write(item.model_dump_json() + "\n")
-                    rejected.append(item)
+                tally.add(item)
                 bar.advance(task)
-            bar.update(task, total=written + len(rejected))
+            bar.update(task, total=tally.written + tally.rejected)
     except CallhandoffError as exc:
         fail(str(exc))
-    _print_summary(
-        report_console, written, by_intent, by_urgency, by_decision, rejected, out, rejects_path
-    )
-    if decided:
-        report_console.print(_decisions_table(decided, written))
-        report_console.print(_summary_table("Decision reasons by code", by_reason))
+    print_report(report_console, tally, out, rejects_path)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from callhandoff.extractors.bookings import find_booking_ids
 from callhandoff.extractors.contacts import find_emails, find_names, find_phones
 from callhandoff.extractors.dates import find_deadline
 from callhandoff.extractors.fields import DeterministicFields
-from callhandoff.extractors.ids import find_booking_ids, find_order_ids, find_skus
+from callhandoff.extractors.ids import find_order_ids, find_skus
 from callhandoff.extractors.injection import find_prompt_injection
 from callhandoff.extractors.money import find_amounts
 from callhandoff.extractors.sensitive import find_sensitive_data

@@ -1,10 +1,16 @@
-"""Order ids, SKUs and booking references: the exact values a store can look up.
+"""Order ids and SKUs: the exact values a store can look up.
 
 Values are normalised as the store writes them: digits, letters and dashes kept,
 '#' and spaces dropped, letters upper-case ("#a12345" → "A12345", "four oh three,
-one two three four five six seven, ..." → "403-1234567-..."). A bare number is an
-order id only when it is introduced as one; phone numbers, amounts, dates and
-times never are.
+one two three four five six seven, ..." → "403-1234567-..."). Letter-prefixed store
+references come from `store_ids` ("H H one zero zero two three four" → "HH-100234");
+when the call has an id both spoken and written, the written form is the value.
+
+A bare number is an order id only when it is introduced as one or answers the
+agent's question about the order; a prefixed reference also when it is said in a
+sentence about an order or while the agent's order question is still open. Phone
+numbers, amounts, dates, times, masked ids ("171-XXXXXXX-...") and codes introduced
+as tracking, booking or model numbers never are. Booking references: `bookings`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from callhandoff.extractors.store_ids import (
+    PREFIXED_RE,
+    asks_order,
+    id_key,
+    prefixed_value,
+    usable_prefix,
+)
 from callhandoff.extractors.view import (
     ANSWER,
     BARE,
@@ -26,22 +39,37 @@ from callhandoff.extractors.view import (
 )
 from callhandoff.schema import Extracted, Transcript
 
-__all__ = ["find_booking_ids", "find_order_ids", "find_skus"]
+__all__ = ["CODE", "FILL", "find_order_ids", "find_skus", "order_value", "plausible"]
 
 _GAP: Final = r"(?:[ \t]*[-–][ \t]*|,?[ \t]+)"
 _GROUPED: Final = rf"\d{{2,4}}{_GAP}\d{{5,8}}{_GAP}\d{{5,8}}"
-_CODE: Final = r"(?=[A-Za-z0-9/–-]*\d)[A-Za-z0-9]+(?:[-–/][A-Za-z0-9]+)*"
-_FILL: Final = (
-    r"(?:[ \t]*(?:[:#=]|-(?![A-Za-z0-9])|\b(?:is|was|number|num|no|id|with|it's|its)\b\.?))*"
+CODE: Final = r"(?=[A-Za-z0-9/–-]*\d)[A-Za-z0-9]+(?:[-–/][A-Za-z0-9]+)*"
+FILL: Final = (
+    r"(?:[ \t]*(?:[:#=]|\.{2,3}|…|-(?![A-Za-z0-9])"
+    r"|\b(?:is|was|number|num|no|id|with|it's|its)\b\.?))*"
+)
+# "h h 100234", "l f, 2025 0084": letters spelled one by one, then digit groups
+_SPACED: Final = (
+    r"[a-z](?:[ \t]*,?[ \t]+[a-z]){1,3}[ \t]*,?[ \t]*\d{2,}(?:(?:[ \t]*[-–][ \t]*|,?[ \t]+)\d{2,})*"
 )
 _FILLER_WORDS: Final = (
     r"supposedly|actually|basically|probably|like|um+|uh+|er+|hm+|just|again|here"
 )
 _FREE: Final = rf"(?P<free>(?:[ \t,]+(?:{_FILLER_WORDS})\b[,.]*){{0,2}})"
-_ORDER_CUE_RE: Final = re.compile(
-    rf"\border(?:[ \t]*(?:id|no\.?|num(?:ber)?|#|ref(?:erence)?))?{_FILL}{_FREE}[ \t]*#?[ \t]*"
-    rf"(?P<id>{_GROUPED}|{_CODE}|[a-z][ \t]+\d{{4,12}})(?![\w-])",
+_CUE_TAIL: Final = (
+    r"(?:'s)?(?:[ \t]*(?:id|no\.?|num(?:ber)?|#|ref(?:erence)?))?"
+    rf"{FILL}{_FREE}[ \t]*#?[ \t]*"
+    rf"(?P<id>{_GROUPED}|{_SPACED}|{CODE}|[a-z][ \t]+\d{{4,12}})(?![\w-])"
 )
+# one regex per cue word: a literal start lets the engine skip ahead quickly
+_ORDER_CUE_RE: Final = re.compile(rf"\border{_CUE_TAIL}")
+_SUBSCRIPTION_CUE_RE: Final = re.compile(rf"\bsubscription{_CUE_TAIL}")
+_CUE_WORDS: Final = frozenset({"order", "order's", "subscription"})
+_ORDER_TALK: Final = _CUE_WORDS | {"orders"}
+# the customer introduces the order number but it could not be read: it may come next
+_ORDER_INTRO_RE: Final = re.compile(r"\border[ \t]+(?:number|no\b|id|ref(?:erence)?)", re.I)
+_ORDER_SENTENCE_RE: Final = re.compile(r"\border(?:s|'s)?\b", re.IGNORECASE)
+_SPACED_CAPS_RE: Final = re.compile(r"[A-Z](?:[ \t]*,?[ \t]+[A-Z])+[ \t,]*\d")
 # Bare shapes, each starting with a digit, '#' or capital so the scan is fast.
 _GROUPED_RE: Final = re.compile(r"\d{2,4}-\d{5,8}-\d{5,8}")
 _HASH_RE: Final = re.compile(r"#[ \t]?(?P<id>[A-Za-z]{0,4}\d[A-Za-z0-9-]{3,})\b")
@@ -52,26 +80,21 @@ _NOT_ORDER_BEFORE_RE: Final = re.compile(
     r"|account|a/c|phone|mobile|card|upi|ticket|complaint|sku|model|item code)\b[^.!?]{0,15}$",
     re.IGNORECASE,
 )
-_ASK: Final = (
-    r"\b(?:provide|confirm|share|give|tell|have|need|specify|mention|send|know|what(?:'s| is)"
-    r"|which|may i|can i get)\b"
-)
-_ASKS_ORDER_RE: Final = re.compile(
-    rf"{_ASK}[^.?!]{{0,40}}\border[ \t]*(?:id|number|no\b|#)[^.?!]{{0,30}}\?", re.IGNORECASE
-)
-_ASKS_OTHER_RE: Final = re.compile(r"\b(?:phone|mobile|e-?mail|tracking|contact)\b", re.I)
 _ANSWER_RE: Final = re.compile(
-    rf"(?<![\w-])#?[ \t]?(?P<id>{_GROUPED}|\d{{6,20}}"
+    rf"(?<![\w-])#?[ \t]?(?P<id>{PREFIXED_RE.pattern}|{_GROUPED}|\d{{6,20}}"
     r"|(?=[A-Za-z0-9-]*\d{4})[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![\w-])"
 )
 _UNIT_END_RE: Final = re.compile(r"(?:gb|mb|tb|kg|rs|inr|mm|cm|hz|mah|w)$", re.IGNORECASE)
 _DATE_LIKE_RE: Final = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$|^\d{1,2}(?:st|nd|rd|th)$|^\d{1,2}(?:am|pm)$", re.I
 )
+_MASKED_RE: Final = re.compile(r"([A-Za-z*])\1\1")
 _MONEY_AFTER_RE: Final = re.compile(
     r"[ \t]*(?:rupees|rs\b|inr\b|dollars|usd\b|bucks|/-|%|am\b|pm\b|hours|days)", re.I
 )
 _MONEY_BEFORE_RE: Final = re.compile(r"(?:[$₹€£]|\brs\.?|\binr)[ \t]*$", re.IGNORECASE)
+_MIN_PREFIXED_DIGITS: Final = 5  # store order numbers; shorter prefixed codes are SKUs/refs
+_PENDING_TURNS: Final = 3  # turns after the agent's order question that may carry the id
 
 _SKU_RE: Final = re.compile(
     r"\b(?P<whole>sku-[a-z0-9]+(?:-[a-z0-9]+)*)\b"
@@ -80,6 +103,10 @@ _SKU_RE: Final = re.compile(
     r"|article[ \t]+(?:no\.?|number)|style[ \t]+code))"
     r"(?:[ \t]*(?:[:#=]|-(?![A-Za-z0-9])|\b(?:is|was|it's|its)\b))*[ \t]*"
     r"(?P<code>(?=[A-Za-z0-9/-]*[\d-])[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![\w-])",
+)
+_ASK: Final = (
+    r"\b(?:provide|confirm|share|give|tell|have|need|specify|mention|send|know|what(?:'s| is)"
+    r"|which|may i|can i get)\b"
 )
 _ASKS_SKU_RE: Final = re.compile(
     rf"{_ASK}[^.?!]{{0,40}}\b(?:sku|item code|product code|model(?: number| no)?|part number)\b"
@@ -90,25 +117,18 @@ _MODEL_CODE_RE: Final = re.compile(
     r"(?<![\w-])(?P<code>(?=[A-Za-z0-9/-]*\d)(?=[A-Za-z0-9/-]*[A-Za-z])"
     r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![\w-])"
 )
-
 _SKU_WORDS: Final = frozenset(("sku", "item", "product", "model", "part", "article", "style"))
-_BOOKING_WORDS: Final = frozenset(("booking", "reservation", "appointment", "pnr", "confirmation"))
-_BOOKING_RE: Final = re.compile(
-    r"\b(?P<cue>booking|reservation|appointment|pnr|confirmation)"
-    r"(?P<kind>[ \t]*(?:id|no\.?|number|code|ref(?:erence)?|#))?"
-    rf"{_FILL}[ \t]*#?[ \t]*(?P<id>{_CODE})(?![\w-])",
-)
 
 
 def _alnum(raw: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", raw)
 
 
-def _plausible(raw: str, text: str, start: int, end: int) -> bool:
-    """An id, not a date, time, amount or stray word."""
+def plausible(raw: str, text: str, start: int, end: int) -> bool:
+    """An id, not a date, time, amount, masked placeholder or stray word."""
     alnum = _alnum(raw)
     digits = sum(c.isdigit() for c in alnum)
-    if len(alnum) < 5 or digits == 0 or _DATE_LIKE_RE.match(raw):
+    if len(alnum) < 5 or digits == 0 or _DATE_LIKE_RE.match(raw) or _MASKED_RE.search(raw):
         return False
     if alnum.isdigit() and len(alnum) > 20:
         return False
@@ -129,11 +149,29 @@ def order_value(raw: str) -> str:
     return value
 
 
+def _value(turn: TurnView, start: int, end: int) -> tuple[str, bool]:
+    """The id at [start, end) of the written text as the store writes it, and whether
+    the caller wrote or read it as written (rather than spelling and speaking it)."""
+    raw = turn.text[start:end]
+    written = not turn.spoken.is_spoken(start, end)
+    shape = PREFIXED_RE.fullmatch(raw.lstrip("#").strip())
+    if shape is None:
+        return order_value(raw), written
+    value = prefixed_value(shape["letters"], shape["digits"], raw if written else None)
+    return value, written
+
+
 def _bounded(text: str, start: int, end: int) -> bool:
     """Not part of a longer word or dashed run."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
     return not (before.isalnum() or before in "-_" or after.isalnum() or after in "-_")
+
+
+def _store_ref(m: re.Match[str]) -> bool:
+    """A prefixed match long enough to be an order number, with a store-like prefix."""
+    digits = sum(c.isdigit() for c in m["digits"])
+    return digits >= _MIN_PREFIXED_DIGITS and usable_prefix(m["letters"])
 
 
 def _bare_matches(turn: TurnView) -> list[tuple[str, re.Match[str]]]:
@@ -153,20 +191,40 @@ def _bare_matches(turn: TurnView) -> list[tuple[str, re.Match[str]]]:
     return found
 
 
-def _order_candidates(turn: TurnView, asked: bool) -> list[Candidate]:
+class _Scan:
+    """Mentions found in one call, each noted as written or spelled and spoken."""
+
+    def __init__(self) -> None:
+        self.cands: list[Candidate] = []
+        self.written: list[bool] = []
+
+    def add(self, turn: TurnView, conf: float, start: int, id_start: int, end: int) -> None:
+        value, written = _value(turn, id_start, end)
+        self.cands.append(candidate(value, conf, turn, start, end, "rule:order_id"))
+        self.written.append(written)
+
+
+def _cued(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
     text = turn.text
-    found: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
     cue_conf = CUED if turn.is_customer else READBACK
     # the cue regex runs on the lower-cased written form (same offsets; ids are upper-cased)
-    cue_matches = _ORDER_CUE_RE.finditer(turn.wlow) if "order" in turn.words else iter(())
-    for m in cue_matches:
+    cues = [_ORDER_CUE_RE] if turn.has(("order", "order's")) else []
+    if "subscription" in turn.words:
+        cues.append(_SUBSCRIPTION_CUE_RE)
+    for m in (m for cue in cues for m in cue.finditer(turn.wlow)):
         raw, s, e = m.group("id"), m.start("id"), m.end("id")
-        if raw[1:2].isspace() and not turn.spoken.is_spoken(s, e):
-            continue  # "A 12345" only when the digits were spoken
-        if _plausible(raw, text, s, e):
-            found.append(candidate(order_value(raw), cue_conf, turn, m.start(), e, "rule:order_id"))
+        if raw[1:2].isspace():
+            if not turn.spoken.is_spoken(s, e):
+                continue  # "A 12345" only when the digits were spoken
+            if raw[2:3].isalpha() and not _SPACED_CAPS_RE.match(text, s):
+                continue  # "H H 100234": spelled letters are written as capitals
+        if plausible(raw, text, s, e):
+            scan.add(turn, cue_conf, m.start(), s, e)
             taken.append((s, e))
+
+
+def _bare(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
+    text = turn.text
     for kind, m in _bare_matches(turn):
         s, e = m.span("id") if kind == "hash" else m.span()
         if any(a < e and s < b for a, b in taken) or not _bounded(text, s, e):
@@ -175,19 +233,103 @@ def _order_candidates(turn: TurnView, asked: bool) -> list[Candidate]:
             continue
         if _NOT_ORDER_BEFORE_RE.search(text, max(0, s - 40), s):
             continue
-        if not _plausible(text[s:e], text, s, e):
+        if not plausible(text[s:e], text, s, e):
             continue
         conf = (BARE + 0.05 if kind == "prefixed" else BARE) - (0 if turn.is_customer else 0.05)
-        value = order_value(text[s:e])
-        found.append(candidate(value, conf, turn, m.start(), e, "rule:order_id"))
+        scan.add(turn, conf, m.start(), s, e)
         taken.append((s, e))
-    if asked and not found:
-        answer = _ANSWER_RE.search(text)
-        if answer and answer.start() < 80:
-            raw, s, e = answer.group("id"), answer.start("id"), answer.end("id")
-            if _plausible(raw, text, s, e) and not _UNIT_END_RE.search(raw):
-                found.append(candidate(order_value(raw), ANSWER, turn, s, e, "rule:order_id"))
-    return found
+
+
+def _in_context(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]], pending: bool) -> None:
+    """Prefixed store references said about an order: the first one while the agent's
+    order question is still open, or any in a sentence that mentions an order."""
+    text = turn.text
+    for m in PREFIXED_RE.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in taken) or not _store_ref(m):
+            continue
+        if _NOT_ORDER_BEFORE_RE.search(text, max(0, s - 40), s):
+            continue
+        if not plausible(m.group(), text, s, e):
+            continue
+        if pending:
+            scan.add(turn, ANSWER - 0.05 if turn.is_customer else READBACK, s, s, e)
+            return
+        if not _ORDER_SENTENCE_RE.search(_sentence(text, s, e)):
+            continue
+        scan.add(turn, BARE + 0.05 if turn.is_customer else BARE, s, s, e)
+        taken.append((s, e))
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of `text` around [start, end)."""
+    first = max(text.rfind(c, 0, start) for c in ".?!") + 1
+    ends = [i for i in (text.find(c, end) for c in ".?!") if i >= 0]
+    return text[first : min(ends, default=len(text))]
+
+
+def _answer(turn: TurnView, scan: _Scan) -> None:
+    """The id that answers the agent's question about the order, near the turn's start."""
+    text = turn.text
+    answer = _ANSWER_RE.search(text)
+    if not answer or answer.start() >= 80:
+        return
+    raw, s, e = answer.group("id"), answer.start("id"), answer.end("id")
+    if answer.group("letters") is not None and not _store_ref(answer):
+        return
+    if _NOT_ORDER_BEFORE_RE.search(text, max(0, s - 40), s):
+        return  # "Trans id is ...": the answer names another kind of number
+    if plausible(raw, text, s, e) and not _UNIT_END_RE.search(raw):
+        scan.add(turn, ANSWER, s, s, e)
+
+
+def _settled(view: CallView, scan: _Scan) -> list[Candidate]:
+    """Every mention valued as the call writes the id. Written repeats ("HH2140958") of
+    ids otherwise only spelled and spoken are added: they give the store's own form and
+    confirm the id."""
+    if all(scan.written):
+        return scan.cands
+    forms: dict[str, str] = {}
+    for cand, written in zip(scan.cands, scan.written, strict=True):
+        if written:
+            forms.setdefault(id_key(cand.value), cand.value)
+    missing = {id_key(c.value) for c in scan.cands} - forms.keys()
+    for turn in view.turns if missing else ():
+        if not (turn.is_customer or turn.is_agent) or turn.digits < _MIN_PREFIXED_DIGITS:
+            continue
+        for m in PREFIXED_RE.finditer(turn.text):
+            s, e = m.span()
+            if id_key(m.group()) in missing and not turn.spoken.is_spoken(s, e):
+                conf = BARE + 0.05 if turn.is_customer else READBACK
+                scan.add(turn, conf, s, s, e)
+                forms.setdefault(id_key(m.group()), scan.cands[-1].value)
+    return [c._replace(value=forms.get(id_key(c.value), c.value)) for c in scan.cands]
+
+
+def _introduces_order(turn: TurnView) -> bool:
+    """The customer starts to give the order number ("the order number is ...")."""
+    return turn.has(_CUE_WORDS) and bool(_ORDER_INTRO_RE.search(turn.text))
+
+
+def _asks(turn: TurnView, cache: dict[int, bool]) -> bool:
+    """`asks_order`, remembered per turn."""
+    known = cache.get(turn.index)
+    if known is None:
+        known = cache[turn.index] = asks_order(turn)
+    return known
+
+
+def _pending(view: CallView, turn: TurnView, last_found: int, cache: dict[int, bool]) -> bool:
+    """The order number was asked for (or begun by the customer) in one of the few
+    turns before this one, and no order id has been found since."""
+    first = max(last_found + 1, turn.index - _PENDING_TURNS)
+    for i in range(turn.index - 1, first - 1, -1):
+        before = view.turns[i]
+        if before.is_agent and _asks(before, cache):
+            return True
+        if before.is_customer and _introduces_order(before):
+            return True
+    return False
 
 
 def find_order_ids(t: Transcript | CallView) -> list[Extracted[str]]:
@@ -197,20 +339,27 @@ def find_order_ids(t: Transcript | CallView) -> list[Extracted[str]]:
     agent reads back is kept with lower confidence.
     """
     view = view_of(t)
-    cands: list[Candidate] = []
+    scan = _Scan()
+    asks: dict[int, bool] = {}  # agent turns that ask for the order, worked out on demand
+    last_found = -1  # the last turn in which an order id was found
     for turn in view.turns:
-        if not (turn.is_customer or turn.is_agent):
+        if not (turn.is_customer or turn.is_agent) or not turn.digits:
             continue
-        prev = view.asked_before(turn) if turn.is_customer and turn.digits else None
-        asked = (
-            prev is not None
-            and "order" in prev.words
-            and "?" in prev.text
-            and bool(_ASKS_ORDER_RE.search(prev.text) and not _ASKS_OTHER_RE.search(prev.text))
-        )
-        if turn.digits:
-            cands.extend(_order_candidates(turn, asked))
-    return rank(cands)
+        before = len(scan.cands)
+        taken: list[tuple[int, int]] = []
+        _cued(turn, scan, taken)
+        _bare(turn, scan, taken)
+        prev = view.asked_before(turn) if turn.is_customer else None
+        if len(scan.cands) == before and prev is not None and _asks(prev, asks):
+            _answer(turn, scan)
+        if turn.digits >= _MIN_PREFIXED_DIGITS:
+            if len(scan.cands) == before and _pending(view, turn, last_found, asks):
+                _in_context(turn, scan, taken, pending=True)
+            elif turn.has(_ORDER_TALK):
+                _in_context(turn, scan, taken, pending=False)
+        if len(scan.cands) > before:
+            last_found = turn.index
+    return rank(_settled(view, scan))
 
 
 def _sku_value(raw: str) -> str:
@@ -263,7 +412,7 @@ def find_skus(t: Transcript | CallView) -> list[Extracted[str]]:
                 code = m.group("code")
                 alnum = _alnum(code)
                 if len(alnum) >= 5 and sum(c.isdigit() for c in alnum) >= 2:
-                    if not _plausible(code, turn.text, m.start(), m.end()):
+                    if not plausible(code, turn.text, m.start(), m.end()):
                         continue
                     cands.append(
                         candidate(
@@ -271,26 +420,4 @@ def find_skus(t: Transcript | CallView) -> list[Extracted[str]]:
                         )
                     )
                     break
-    return rank(cands)
-
-
-def find_booking_ids(t: Transcript | CallView) -> list[Extracted[str]]:
-    """Booking, reservation, appointment, PNR and confirmation references."""
-    view = view_of(t)
-    cands: list[Candidate] = []
-    for turn in view.turns:
-        if not (turn.is_customer or turn.is_agent) or not turn.digits:
-            continue
-        if not turn.has(_BOOKING_WORDS):
-            continue
-        for m in _BOOKING_RE.finditer(turn.wlow):
-            raw, s, e = m.group("id"), m.start("id"), m.end("id")
-            if not _plausible(raw, turn.wlow, s, e):
-                continue
-            conf = CUED if turn.is_customer else READBACK
-            if m.group("cue").lower() == "confirmation":
-                conf -= 0.15
-            elif not m.group("kind"):
-                conf -= 0.05
-            cands.append(candidate(order_value(raw), conf, turn, m.start(), e, "rule:booking_id"))
     return rank(cands)

@@ -2,8 +2,11 @@
 
 Only customer turns are read, so the agent's "my name is Priya" never counts. A cue
 must introduce the name; "I'm ..." needs a capitalised word that is not a feeling
-("I'm Frustrated" is not a name). A surname spelled out after the name ("Smith,
-S M Y T H") replaces the heard spelling.
+("I'm Frustrated" is not a name). Names said on their own ("HH-100359. Maria
+O'Connell.") and names the agent reads out and the caller confirms come from
+`name_clauses`; the agent's own name is never the caller's. A surname spelled out
+after the name ("Smith, S M Y T H") replaces the heard spelling, and a first name
+said alone is dropped when the full name is said too.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
+from callhandoff.extractors.name_clauses import agent_names, confirmed_names, standalone_names
 from callhandoff.extractors.view import ANSWER, CUED, CallView, Candidate, TurnView
 
-_TOK: Final = r"[A-Za-z][A-Za-z'’\-]*"
+_TOK: Final = r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*"
 _TITLE: Final = r"(?:(?:mr|mrs|ms|miss|dr)\.?[ \t]+)?"
 _NAME: Final = rf"{_TITLE}(?P<name>{_TOK}(?:[ \t]+{_TOK}){{0,3}})"
 _NAME2: Final = rf"{_TITLE}(?P<name>{_TOK}(?:[ \t]+{_TOK})?)"
@@ -33,16 +37,29 @@ class _Cue(NamedTuple):
 
 _CUES: Final = (
     _Cue(
-        re.compile(rf"\bmy[ \t]+(?:full[ \t]+)?name(?:[ \t]+is|'s|[ \t]*:)[ \t]*{_NAME}", re.I),
+        re.compile(
+            rf"\bmy[ \t]+(?:full[ \t]+)?name(?:[ \t]+is|'s|[ \t]*[:\-–])[ \t]*{_NAME}", re.I
+        ),
         CUED,
         False,
         False,
         frozenset({"name", "name's"}),
     ),
     _Cue(
-        re.compile(rf"{_SENT_START}name(?:[ \t]+is|'s|[ \t]*:)[ \t]*{_NAME}", re.I),
+        re.compile(
+            rf"{_SENT_START}(?:(?:full|billing|registered|account)[ \t]+)?name"
+            rf"(?:[ \t]+is|'s|[ \t]*:)[ \t]*{_NAME}",
+            re.I,
+        ),
         0.9,
         False,
+        False,
+        frozenset({"name", "name's"}),
+    ),
+    _Cue(
+        re.compile(rf"{_SENT_START}the[ \t]+(?:new[ \t]+)?name(?:[ \t]+is|'s)[ \t]*{_NAME}", re.I),
+        0.9,
+        True,
         False,
         frozenset({"name", "name's"}),
     ),
@@ -56,11 +73,11 @@ _CUES: Final = (
         frozenset({"calling", "speaking"}),
     ),
     _Cue(
-        re.compile(rf"\bthis[ \t]+is[ \t]+{_NAME}[ \t,]+here\b", re.I),
+        re.compile(rf"\bthis[ \t]+is[ \t]+{_NAME}[ \t,]+(?:here|again)\b", re.I),
         0.85,
         True,
         True,
-        frozenset({"here"}),
+        frozenset({"here", "again"}),
     ),
     _Cue(
         re.compile(rf"\bthis[ \t]+is[ \t]+{_NAME2}[ \t,]+from\b", re.I),
@@ -79,7 +96,8 @@ _CUES: Final = (
     _Cue(
         re.compile(
             r"\b(?:[Ii]'?m|[Ii][ \t]+am)[ \t]+(?:(?:[Mm]r|[Mm]rs|[Mm]s|[Dd]r)\.?[ \t]+)?"
-            r"(?P<name>[A-Z][A-Za-z'’\-]*(?:[ \t]+[A-Z][A-Za-z'’\-]*){0,2})"
+            r"(?P<name>[A-ZÀ-ÖØ-Þ][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*"
+            r"(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*){0,2})"
         ),
         0.6,
         True,
@@ -87,14 +105,18 @@ _CUES: Final = (
         frozenset({"i'm", "im", "am"}),
     ),
 )
+_CUE_WORDS: Final = frozenset().union(*(cue.needs for cue in _CUES))
 _ASKS_NAME_RE: Final = re.compile(
-    r"\byour[ \t]+(?:full[ \t]+|first[ \t]+|last[ \t]+)?name\b(?![ \t]+of)[^.?!]{0,50}\?"
+    r"\b(?:your|the)[ \t]+(?:(?:full|first|last|billing|registered|account)[ \t]+)?name\b"
+    r"(?![ \t]+of)[^.?!]{0,60}\?"
     r"|\bwho[ \t]+(?:am[ \t]+i|i'?m)[ \t]+(?:speaking|talking)[ \t]+(?:with|to)\b",
     re.IGNORECASE,
 )
 _ANSWER_RE: Final = re.compile(
-    r"^[ \t]*(?:(?:sure|yes|yeah|ok(?:ay)?|hi|hello|its|it's|it[ \t]+is|this[ \t]+is|i[ \t]+am|i'm"
-    rf"|my[ \t]+name[ \t]+is|name[ \t]+is|name:)[ \t,:.!]*)*{_NAME}(?=[ \t]*(?:[,.!?\n]|$|and\b))",
+    r"^[ \t]*(?:(?:(?:sure|yes|yeah|ok(?:ay)?|hi|hello|its|it's|it[ \t]+is|this[ \t]+is"
+    r"|i[ \t]+am|i'm|my[ \t]+name[ \t]+is|(?:the[ \t]+)?name[ \t]+is|(?:the[ \t]+)?name's)\b"
+    r"|name:)[ \t,:.!]*)*"
+    rf"{_NAME}(?=[ \t]*(?:[,.!?\n]|$|and\b))",
     re.IGNORECASE,
 )
 _SPELL_NEAR: Final = 120
@@ -111,7 +133,8 @@ _STOP: Final = frozenset(
     yesterday asap urgent urgently whatever nothing idea anything everything someone somebody all
     any none hurry wait look listen see know tell told said going gonna gotta wanna can could
     would should will shall may might must let lets let's give given send sent back only
-    even his her their them him oh ah ahh ugh wow damn crap shit god omg lol nah nope""".split()
+    even his her their them him oh ah ahh ugh wow damn crap shit god omg lol nah nope
+    name's names""".split()
 )
 _FEELINGS: Final = frozenset(
     """frustrated angry upset disappointed annoyed furious livid mad pissed tired sick worried
@@ -122,6 +145,8 @@ _FEELINGS: Final = frozenset(
     appalled horrified amazed surprised concerned anxious nervous helpless hopeless fuming
     furious irritated speechless sure certain positive afraid outraged exhausted""".split()
 )
+_PLACEHOLDERS: Final = frozenset({"abc", "xyz", "xxx", "test", "dummy", "sample"})
+_VOWEL_RE: Final = re.compile(r"[aeiouyà-æè-ïò-öø-üý]")
 _NOT_NAME_SUFFIX_RE: Final = re.compile(r"(?:ing|ed|ly|ful|ous|ive|ible|able|less)$", re.I)
 _TOKEN_RE: Final = re.compile(_TOK)
 
@@ -130,7 +155,7 @@ def _title(token: str) -> str:
     """'priya' → 'Priya', "o'brien" → "O'Brien"; mixed case ('McDonald') is kept."""
     if not (token.islower() or token.isupper()):
         return token
-    return re.sub(r"[A-Za-z]+", lambda m: m.group().capitalize(), token.lower())
+    return re.sub(r"[^\W\d_]+", lambda m: m.group().capitalize(), token.lower())
 
 
 def _clean(cue: _Cue, match: re.Match[str]) -> list[re.Match[str]]:
@@ -140,6 +165,8 @@ def _clean(cue: _Cue, match: re.Match[str]) -> list[re.Match[str]]:
     for tok in tokens:
         word = tok.group()
         low = word.lower().replace("’", "'")
+        if low in _PLACEHOLDERS or (len(low) >= 3 and not _VOWEL_RE.search(low)):
+            return []  # "ABC XYZ", "PQR LMN": a placeholder, not a name
         if low in _STOP or len(word) > 20 or (cue.capitalised and not word[0].isupper()):
             if cue.whole:
                 return []
@@ -188,14 +215,58 @@ def _from_match(turn: TurnView, m: re.Match[str], cue: _Cue) -> Candidate | None
     return Candidate(value, cue.confidence, turn, start, end, "rule:name", original=True)
 
 
+class _Agents:
+    """The agent's own names, worked out once and only when a candidate needs them."""
+
+    def __init__(self, view: CallView) -> None:
+        self._view = view
+        self._names: frozenset[str] | None = None
+
+    def get(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = agent_names(self._view)
+        return self._names
+
+
+def _spelled(turn: TurnView, cand: Candidate) -> Candidate:
+    """A standalone or confirmed name with a surname spelled out just after it."""
+    words, end = _with_spelling(turn, cand.value.split(), cand.end)
+    value = " ".join(_title(w) for w in words)
+    return cand._replace(value=value, end=end)
+
+
+def _merge_partial(cands: list[Candidate]) -> list[Candidate]:
+    """A first name said alone ("it's Ana calling") and the full name said too ("Ana
+    Ribeiro") are one name: keep the full one, with the better confidence."""
+    words = [c.value.casefold().split() for c in cands]
+    raised: dict[int, float] = {}
+    keep: list[int] = []
+    for i, mine in enumerate(words):
+        longer = next(
+            (j for j, w in enumerate(words) if len(w) > len(mine) and w[: len(mine)] == mine),
+            None,
+        )
+        if longer is None:
+            keep.append(i)
+        else:
+            raised[longer] = max(raised.get(longer, 0.0), cands[i].confidence)
+    return [
+        cands[i]._replace(confidence=max(cands[i].confidence, raised.get(i, 0.0))) for i in keep
+    ]
+
+
 def name_candidates(view: CallView) -> list[Candidate]:
-    """Every introduction of the caller's own name in customer turns."""
+    """Every statement of the caller's own name: introductions and answers in customer
+    turns, names said on their own, and names the agent reads out that the caller
+    confirms. The agent's own name is dropped."""
     found: list[Candidate] = []
+    agents = _Agents(view)
+    opening = True  # the customer's first turn
     for turn in view.turns:
         if not turn.is_customer:
             continue
         text = turn.original
-        for cue in _CUES:
+        for cue in _CUES if turn.has(_CUE_WORDS) else ():
             if not turn.has(cue.needs):
                 continue
             for m in cue.pattern.finditer(text):
@@ -214,4 +285,11 @@ def name_candidates(view: CallView) -> list[Candidate]:
                 cand = _from_match(turn, answer, cue)
                 if cand is not None:
                     found.append(cand)
-    return found
+        alone = standalone_names(turn, prev, opening, agents.get)
+        found.extend(_spelled(turn, c) for c in alone)
+        opening = False
+    found.extend(_spelled(c.turn, c) for c in confirmed_names(view, agents.get))
+    if not found:
+        return found
+    mine = [c for c in found if len(c.value.split()) > 1 or c.value.lower() not in agents.get()]
+    return _merge_partial(mine)

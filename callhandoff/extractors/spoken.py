@@ -182,6 +182,8 @@ def _sep_kind(sep: str, left: Token, right: Token) -> str:
             return "join"
         if left.kind == "unit" and right.kind == "unit":
             return "join"  # "four-oh-three"
+        if left.kind == "repeat" and right.kind == "unit":
+            return "join"  # "double-oh"
         return "join" if is_single_char(left) and is_single_char(right) else "dash"
     if sep == "." and is_single_char(left) and is_single_char(right):
         return "join"

@@ -119,6 +119,19 @@ class CallView:
         return prev if prev.is_agent else None
 
 
+def questions(text: str) -> list[str]:
+    """The sentences of `text` that end with a question mark (plain string scanning:
+    extractors ask this of many agent turns)."""
+    found: list[str] = []
+    end = text.find("?")
+    while end >= 0:
+        start = max(text.rfind(".", 0, end), text.rfind("!", 0, end), text.rfind("?", 0, end))
+        if end - start > 1:
+            found.append(text[start + 1 : end + 1])
+        end = text.find("?", end + 1)
+    return found
+
+
 def view_of(call: Transcript | CallView) -> CallView:
     """Accept either a transcript or an already prepared view."""
     return call if isinstance(call, CallView) else CallView.of(call)

@@ -99,6 +99,7 @@ def completion_for(request: dict[str, Any], body_size: int) -> dict[str, Any]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default backlog of 5 drops a burst of connects (1 s SYN retry)
 
     def __init__(self, port: int, delay_s: float):
         super().__init__(("127.0.0.1", port), _Handler)

@@ -58,8 +58,6 @@ E = TypeVar(
     InquiryTopic,
 )
 
-# A second intent is reported when the model gives it at least this probability.
-SECONDARY_INTENT_MIN = 0.2
 MAX_SECONDARY_INTENTS = 2
 _PHOTO_REQUEST = ("photo", "picture", "pic ", "video", "image")
 
@@ -71,7 +69,7 @@ class OfflineBackend:
 
     def __init__(self, settings: Settings, model: ClassifierModel | None = None):
         self.settings = settings
-        self.model = model or ClassifierModel.load()
+        self.model = model or ClassifierModel.load(settings.classifier_path)
 
     def extract_many(self, transcripts: Iterable[Transcript]) -> Iterator[Handoff]:
         """One handoff per transcript, in order."""
@@ -200,25 +198,26 @@ class _Labeller:
         )
 
     def secondary_intents(self, primary: Extracted[Intent] | None) -> list[Extracted[Intent]]:
-        prediction = self.predictions["intent"]
-        ranked = sorted(prediction.probabilities.items(), key=lambda kv: -kv[1])
-        chosen: list[Extracted[Intent]] = []
-        for label, probability in ranked:
-            if probability < SECONDARY_INTENT_MIN or len(chosen) >= MAX_SECONDARY_INTENTS:
-                break
-            if (primary is not None and label == primary.value.value) or label == Intent.OTHER:
+        """Other intents the caller asked for, most probable first."""
+        found: list[Extracted[Intent]] = []
+        for intent in Intent:
+            prediction = self.predictions.get(f"mention:{intent.value}")
+            if prediction is None or prediction.label != "yes":
                 continue
-            evidence = self._evidence(prediction.sentences.get(label))
+            if primary is not None and intent is primary.value:
+                continue
+            evidence = self._evidence(prediction.sentence)
             if evidence is not None:
-                chosen.append(
+                found.append(
                     Extracted[Intent](
-                        value=Intent(label),
-                        confidence=round(probability, 4),
+                        value=intent,
+                        confidence=round(prediction.probability, 4),
                         evidence=evidence,
                         source="classifier",
                     )
                 )
-        return chosen
+        found.sort(key=lambda item: -item.confidence)
+        return found[:MAX_SECONDARY_INTENTS]
 
     def risk_flags(self) -> list[Extracted[RiskFlag]]:
         flags: list[Extracted[RiskFlag]] = []

@@ -59,7 +59,7 @@ def _object(handoff: Handoff) -> str:
         return f"booking {records.booking_id.value}"
     if records.product_names:
         return records.product_names[0].value
-    return "their order (no id given)"
+    return "an order (no id given)"
 
 
 def _caller(handoff: Handoff) -> str:

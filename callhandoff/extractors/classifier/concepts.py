@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 _CONCEPTS: dict[str, str] = {
-    "legal": "lawyer* attorney* sue suing sued court* legal* chargeback* ombudsman regulator* police "
-    "fir|consumer forum|file a complaint|report you|dispute the|legal action",
+    "legal": "lawyer* attorney* sue suing sued court* legal* chargeback* ombudsman regulator* "
+    "police fir|consumer forum|file a complaint|report you|dispute the|legal action",
     "safety": "fire smoke smoking spark* burn* shock* electrocut* overheat* melt* explod* hazard* "
     "danger* injur* bleed* allerg* rash poison* toxic shard* sharp hurt|exposed wire|cut my",
     "travel": "flight* travel* trip airport vacation holiday abroad visa relocat*|fly out|"
@@ -54,7 +54,8 @@ _CONCEPTS: dict[str, str] = {
     "change": "chang* modif* updat* switch instead",
     "account": "login logged username profile account* locked|log in|sign in|locked out",
     "subscription": "unsubscrib* newsletter* marketing subscription*|opt out|stop sending",
-    "booking": "appointment* booking* reservation* schedul* slot* install* consultation* visit demo",
+    "booking": "appointment* booking* reservation* schedul* slot* install* consultation* "
+    "visit demo",
     "price": "price* cost* discount* offer* cheaper expensive|how much",
     "stock": "available availability restock*|in stock|out of stock|back in",
     "specs": "spec* dimension* material* compatible warranty resolution weight stl licen*|"

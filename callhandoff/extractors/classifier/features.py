@@ -8,7 +8,9 @@ chat and speech-to-text), with negation scope marked ("not damaged" yields
 last turns so the model can learn that a final preference outweighs a first one,
 and concept features (`CON:legal`, see `concepts.py`) so rare situations generalise.
 Document-level cues from the deterministic extractors (a deadline within a day,
-an order id, shouting) are added as `DOC:` features.
+an order id, shouting) and the concepts said anywhere in the call are added as
+`DOC:` features; unlike the sentence features they are not length-normalised, so
+one clear "I'm calling my lawyer" weighs the same in a long call as in a short one.
 """
 
 from __future__ import annotations
@@ -169,10 +171,13 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
         for sentence in split_sentences(turn_index, text, position):
             sentences.append(sentence)
             features.append(sentence_features(sentence.text, late=position >= last_positions))
+    # Concepts anywhere in the call, once each: a strong cue counts as much in a long
+    # call as in a short one (document features are not length-normalised).
+    present = {f"DOC:{f}" for fs in features for f in fs if f.startswith(("CON:", "NOTCON:"))}
     return DocFeatures(
         sentences=sentences,
         sentence_features=features,
-        doc_features=list(doc_features or []),
+        doc_features=[*(doc_features or []), *sorted(present)],
         customer_turns=len(customer),
     )
 

@@ -2,7 +2,8 @@
 
 Training (scripts/train_classifier.py) and inference agree on this one table.
 Nullable fields get a `none` label ("the call does not say"); each risk flag is a
-binary head `risk:<flag>` with labels `no` / `yes`.
+binary head `risk:<flag>` with labels `no` / `yes`, and so is each intent's
+`mention:<intent>` head (asked for at all), which yields the secondary intents.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def _or_none(value: StrEnum | None) -> str:
     return value.value if value is not None else NONE
 
 
+def _mention_head(intent: Intent) -> HeadDefinition:
+    """Is this intent asked for at all (as the primary or a secondary intent)?"""
+    return HeadDefinition(
+        name=f"mention:{intent.value}",
+        labels=("no", "yes"),
+        gold=lambda gold: "yes" if intent in (gold.intent, *gold.secondary_intents) else "no",
+    )
+
+
 def _risk_head(flag: RiskFlag) -> HeadDefinition:
     return HeadDefinition(
         name=f"risk:{flag.value}",
@@ -75,4 +85,5 @@ HEADS: tuple[HeadDefinition, ...] = (
         "inquiry_topic", _values(InquiryTopic, True), lambda g: _or_none(g.inquiry_topic)
     ),
     *(_risk_head(flag) for flag in RiskFlag),
+    *(_mention_head(intent) for intent in Intent if intent is not Intent.OTHER),
 )

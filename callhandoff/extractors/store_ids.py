@@ -1,0 +1,125 @@
+"""Letter-prefixed store references and the agent questions that ask for one.
+
+Stores write order and booking references as a short letter prefix and digit groups:
+`HH-100455`, `LF-2025-0071`, `INS-55102`. On a call they arrive spelled and spoken
+("H H one zero zero four five five", "L F, two oh two five, oh oh eight four"), which
+the written view turns into "H H 100455" and "L F, 2025 0084". `PREFIXED_RE` finds
+both forms; `prefixed_value` writes them as the store would.
+
+Whether such a code is an order id, a booking reference or a SKU depends on what
+introduced it, so this module only finds shapes and reads questions; `ids` and
+`bookings` decide.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from callhandoff.extractors.view import TurnView, questions
+
+__all__ = [
+    "PREFIXED_RE",
+    "asks_booking",
+    "asks_order",
+    "id_key",
+    "prefixed_value",
+    "usable_prefix",
+]
+
+# A prefix is 1-4 capitals ("HH", "SUB"), two such groups ("LF-BK"), or 2-4 capitals
+# spelled one by one ("H H", "L F,"); then digit groups split by dashes or pauses.
+_LETTERS: Final = r"[A-Z]{1,4}(?:-[A-Z]{2,4})?|[A-Z](?:[ \t]*,?[ \t]+[A-Z]){1,3}"
+_DIGIT_GROUPS: Final = r"\d{2,}(?:(?:[ \t]*[-–][ \t]*|,?[ \t]+)\d{2,})*"
+PREFIXED_RE: Final = re.compile(
+    rf"(?<![\w'’-])(?P<letters>{_LETTERS})(?:[ \t]*[-–][ \t]*|[ \t]*,?[ \t]*)"
+    rf"(?P<digits>{_DIGIT_GROUPS})(?![\w-])"
+)
+# Letter codes that are money, references of other kinds or product lines, never a
+# store's order or booking prefix.
+_NOT_PREFIXES: Final = frozenset(
+    "INR RS USD EUR GBP AUD CAD AED SGD JPY REF TXN TRN UTR AWB INV INC TKT SR CASE CRN "
+    "ARN RRN UPI IFSC OTP PIN CVV GST IMEI SN RTX GTX".split()
+)
+_YEAR_RE: Final = re.compile(r"(?:19|20)\d\d")
+_NON_ALNUM_RE: Final = re.compile(r"[^A-Za-z0-9]")
+_GROUP_SPLIT_RE: Final = re.compile(r"[ \t]*[-–][ \t]*|,?[ \t]+")
+
+_OTHER_ASK_RE: Final = re.compile(
+    r"phone|mobile|e-?mail|tracking|contact|address|zip|postcode|pin ?code|transaction|txn"
+    r"|payment|invoice|account|utr",
+    re.IGNORECASE,
+)
+_ORDER_ASK_RE: Final = re.compile(
+    r"\b(?:order|subscription)[ \t]*(?:id|number|no\b|#|ref(?:erence)?|confirmation)"
+    r"(?![ \t]*#?[ \t]*[A-Za-z]{0,4}[-\d])[^.?!]{0,80}\?"
+    r"|\b(?:which|what)[ \t]+order\b[^.?!]{0,40}\?"
+    r"|\b(?:get|have|need|give|provide|share|confirm)[ \t]+(?:me[ \t]+)?(?:your|the)[ \t]+order"
+    r"[ \t]+(?:or|and)\b[^.?!]{0,40}\?",
+    re.IGNORECASE,
+)
+_NUMBER_ASK_RE: Final = re.compile(r"^[ \t]*number(?:[ \t]+please)?\?", re.I)
+_BOOKING_ASK_RE: Final = re.compile(
+    r"\b(?:booking|reservation|appointment|installation|install|consultation|pickup|pick-up"
+    r"|visit|fitting)[ \t]*(?:id|number|no\b|#|ref(?:erence)?|code)[^.?!]{0,80}\?",
+    re.IGNORECASE,
+)
+_ORDER_WORDS: Final = frozenset({"order", "subscription", "number", "order's"})
+_BOOKING_ASK_WORDS: Final = frozenset(
+    "booking reservation appointment installation install consultation pickup pick-up visit "
+    "fitting".split()
+)
+
+
+def id_key(value: str) -> str:
+    """The letters and digits of an id, upper-cased: two spellings of one id share it."""
+    return _NON_ALNUM_RE.sub("", value).upper()
+
+
+def usable_prefix(letters: str) -> bool:
+    """A prefix that can start a store reference (not a currency or another kind of code)."""
+    return id_key(letters) not in _NOT_PREFIXES
+
+
+def prefixed_value(letters: str, digits: str, written: str | None) -> str:
+    """Write a prefixed reference as the store does.
+
+    `written` is the caller's own text of the code when it was typed or read out as
+    written ("HH-100455", "HH4031187"): it is kept. A spelled and spoken code gets
+    a dash after a prefix of two or more letters ("HH-100234", but "A12345"); digit
+    groups are joined, except a year-like first group ("L F, 2025 0084" → "LF-2025-0084").
+    """
+    if written is not None:
+        return re.sub(r"[\s#,]", "", written.replace("–", "-")).upper()
+    prefix = id_key(letters)
+    groups = [g for g in _GROUP_SPLIT_RE.split(digits.strip()) if g]
+    if len(groups) >= 2 and _YEAR_RE.fullmatch(groups[0]):
+        body = "-".join(groups)
+    else:
+        body = "".join(groups)
+    return f"{prefix}-{body}" if len(prefix) >= 2 else f"{prefix}{body}"
+
+
+def asks_order(turn: TurnView) -> bool:
+    """True when an agent turn asks for the order (or subscription) number.
+
+    "What's the order reference?", "Which order is it?", "Can I get your order or
+    your name?", "Let me pull up the order. Number?". A question that also asks for a
+    phone, e-mail or tracking number, or for a booking reference, does not count.
+    """
+    if not turn.is_agent or "?" not in turn.text or turn.words.isdisjoint(_ORDER_WORDS):
+        return False
+    for sentence in questions(turn.text):
+        asked = bool(_ORDER_ASK_RE.search(sentence)) or (
+            len(sentence) < 24 and "order" in turn.words and bool(_NUMBER_ASK_RE.search(sentence))
+        )
+        if asked and not (_OTHER_ASK_RE.search(sentence) or _BOOKING_ASK_RE.search(sentence)):
+            return True
+    return False
+
+
+def asks_booking(turn: TurnView) -> bool:
+    """True when an agent turn asks for a booking, appointment or installation reference."""
+    if not turn.is_agent or "?" not in turn.text or turn.words.isdisjoint(_BOOKING_ASK_WORDS):
+        return False
+    return any(_BOOKING_ASK_RE.search(s) for s in questions(turn.text))

@@ -1,0 +1,81 @@
+"""`callhandoff process` and `callhandoff schema` end to end, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callhandoff.cli.app import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_process_examples_writes_one_grounded_handoff_per_call(workdir: Path) -> None:
+    result = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    handoffs = _lines(workdir / "handoffs.jsonl")
+    assert len(handoffs) == 12  # 12 calls in 10 files, four formats
+    assert (workdir / "handoffs.rejects.jsonl").read_text() == ""
+    formats = {h["source"]["format"] for h in handoffs}  # type: ignore[index]
+    assert formats == {"native", "plaintext", "chat", "abcd"}
+    for line in handoffs:
+        handoff = line["handoff"]
+        assert handoff["request"]["intent"]["evidence"]["quote"]  # type: ignore[index]
+        assert handoff["grounding"]["dropped"] == []  # type: ignore[index]
+        assert len(handoff["summary"].split()) <= 60  # type: ignore[index]
+        assert line["decision"]["kind"] in {"create", "update", "review", "skip"}  # type: ignore[index]
+    assert "Handoffs by intent" in result.output
+    assert "Handoffs by urgency" in result.output
+    assert "0 inputs rejected" in result.output
+
+
+def test_bad_input_is_reported_kept_and_the_batch_goes_on(workdir: Path) -> None:
+    calls = workdir / "calls.jsonl"
+    good = (
+        (EXAMPLES / "cults-figurine-colour-refund-chat.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()[0]
+    )
+    calls.write_text(good + "\n{not json\n" + good.replace('"id": "', '"id": "copy-') + "\n")
+    result = runner.invoke(app, ["process", str(calls), "--out", "out.jsonl", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert len(_lines(workdir / "out.jsonl")) == 2
+    [reject] = _lines(workdir / "out.rejects.jsonl")
+    assert reject["line"] == 2
+    assert reject["raw"] == "{not json"
+    assert "calls.jsonl:2: invalid JSON" in result.output
+
+
+def test_unknown_destination_in_settings_is_a_clear_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLHANDOFF_DEFAULT_DESTINATION", "shopify")
+    result = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert result.exit_code == 2
+    assert "invalid settings" in result.output
+    assert "default_destination" in result.output
+
+
+def test_schema_prints_the_handoff_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "Handoff"
+    assert "caller" in schema["properties"]
+    assert "risk_flags" in schema["properties"]
