@@ -125,8 +125,8 @@ def bad_quotes(item: GoldItem, fields: DeterministicFields) -> list[str]:
     return bad
 
 
-def measure(path: str, origin: str | None, show: set[str]) -> None:
-    """Print the per-field figures for one dataset file."""
+def measure(path: str, origin: str | None, show: set[str], totals: dict[str, Tally]) -> None:
+    """Print the per-field figures for one dataset file and add them to `totals`."""
     dataset = load_dataset(path, origin=origin)
     tallies = {spec.name: Tally() for spec in FIELDS}
     bad: list[str] = []
@@ -148,6 +148,11 @@ def measure(path: str, origin: str | None, show: set[str]) -> None:
         print(f"  misses for {name}:")
         for line in tallies[name].misses:
             print(f"    {line}")
+    for name, tally in tallies.items():
+        total = totals.setdefault(name, Tally())
+        total.tp += tally.tp
+        total.gold += tally.gold
+        total.predicted += tally.predicted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,8 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = show - {spec.name for spec in FIELDS}
     if unknown:
         parser.error(f"unknown field(s): {', '.join(sorted(unknown))}")
+    totals: dict[str, Tally] = {}
     for path in args.files:
-        measure(path, args.origin, show)
+        measure(path, args.origin, show, totals)
+    if len(args.files) > 1:
+        print(f"all {len(args.files)} files:")
+        for spec in FIELDS:
+            print(totals[spec.name].line(spec.name))
     return 0
 
 

@@ -16,10 +16,11 @@ from callhandoff.extractors.bookings import find_booking_ids
 from callhandoff.extractors.contacts import find_emails, find_names, find_phones
 from callhandoff.extractors.dates import find_deadline
 from callhandoff.extractors.fields import DeterministicFields
-from callhandoff.extractors.ids import find_order_ids, find_skus
+from callhandoff.extractors.ids import find_order_ids
 from callhandoff.extractors.injection import find_prompt_injection
 from callhandoff.extractors.money import find_amounts
 from callhandoff.extractors.sensitive import find_sensitive_data
+from callhandoff.extractors.skus import find_skus
 from callhandoff.extractors.view import CallView
 from callhandoff.schema import Transcript
 

@@ -14,7 +14,7 @@ import re
 from typing import Final
 
 from callhandoff.extractors.ids import CODE, FILL, order_value, plausible
-from callhandoff.extractors.store_ids import PREFIXED_RE, asks_booking, id_key, prefixed_value
+from callhandoff.extractors.store_ids import PREFIXED_RE, asks_booking, prefixed_value, settled
 from callhandoff.extractors.store_ids import usable_prefix as _usable_prefix
 from callhandoff.extractors.view import (
     ANSWER,
@@ -32,7 +32,10 @@ from callhandoff.schema import Extracted, Transcript
 
 __all__ = ["find_booking_ids"]
 
-_SPACED: Final = r"[a-z](?:[ \t]*,?[ \t]+[a-z]){1,3}[ \t]*,?[ \t]*\d{2,}(?:[ \t]+\d{2,})*"
+_SPACED: Final = (
+    r"[a-z](?:[ \t]*,?[ \t]+[a-z]){1,3}[ \t]*,?[ \t]*\d{2,}(?:[ \t]+\d{2,})*"
+    r"|[a-z]{2,4}[ \t]+\d{3,12}"
+)
 _FREE: Final = r"(?:[ \t,]+(?:um+|uh+|er+|hang[ \t]+on|hold[ \t]+on|just)\b[,.]*){0,3}"
 _BOOKING_WORDS: Final = frozenset(("booking", "reservation", "appointment", "pnr", "confirmation"))
 _BOOKING_RE: Final = re.compile(
@@ -41,7 +44,7 @@ _BOOKING_RE: Final = re.compile(
     rf"{FILL}[ \t]*#?[ \t]*(?P<id>{_SPACED}|{CODE})(?![\w-])",
 )
 _REFERENCE_RE: Final = re.compile(
-    rf"\bref(?:erence)?(?:[ \t]*(?:number|no\.?|code|#))?{FILL}{_FREE}[ \t]*#?[ \t]*"
+    rf"\bref(?:erence)?\b(?:[ \t]*(?:number|no\.?|code|#))?{FILL}{_FREE}[ \t]*#?[ \t]*"
     rf"(?P<id>{_SPACED}|{CODE})(?![\w-])",
 )
 _NOT_BOOKING_REF_RE: Final = re.compile(
@@ -56,7 +59,10 @@ _BOOKED_WORDS: Final = frozenset(
 )
 # a store prefix and a booking marker: "LF-BK-0301", "BK-HH-5004"
 _SELF_NAMED_RE: Final = re.compile(r"^[A-Z]{2,4}-(?:BK|BKG)$|^(?:BK|BKG)-[A-Z]{2,4}$")
+_MIN_DIGITS: Final = 3  # booking references are short: "PU-814", "CNS-0417"
 _CONTEXT_TURNS: Final = 2  # turns before a "reference" that may show a booking is in hand
+_REFERENCE_WORDS: Final = frozenset(("reference", "ref"))
+_CUE_WORDS: Final = _BOOKING_WORDS | _REFERENCE_WORDS
 
 
 def _booking_value(turn: TurnView, start: int, end: int) -> tuple[str, bool]:
@@ -81,22 +87,16 @@ class _Found:
         self.cands.append(candidate(value, conf, turn, start, end, "rule:booking_id"))
         self.written.append(written)
 
-    def settled(self) -> list[Candidate]:
-        """Every mention valued as the call writes the reference, when it does."""
-        if all(self.written):
-            return self.cands
-        forms: dict[str, str] = {}
-        for cand, written in zip(self.cands, self.written, strict=True):
-            if written:
-                forms.setdefault(id_key(cand.value), cand.value)
-        return [c._replace(value=forms.get(id_key(c.value), c.value)) for c in self.cands]
-
 
 def _spaced_ok(turn: TurnView, raw: str, start: int) -> bool:
-    """Letters spelled one by one ("A S 30981") count when written as capitals."""
-    if not raw[1:2].isspace():
-        return True
-    return raw[2:3].isalpha() and turn.text[start].isupper() and turn.text[start + 2].isupper()
+    """Letters spelled one by one ("A S 30981") or set apart ("AB 12345") count when
+    written as capitals."""
+    if raw[1:2].isspace():
+        return raw[2:3].isalpha() and turn.text[start].isupper() and turn.text[start + 2].isupper()
+    if raw[:1].isalpha() and " " in raw:
+        letters = raw.split()[0]
+        return turn.text[start : start + len(letters)].isupper() and _usable_prefix(letters)
+    return True
 
 
 def _cued(turn: TurnView, found: _Found) -> None:
@@ -122,6 +122,8 @@ def _referenced(view: CallView, turn: TurnView, found: _Found) -> None:
     """'reference ABC 123' said while a booking is being made or moved."""
     for m in _REFERENCE_RE.finditer(turn.wlow):
         s, e = m.start("id"), m.end("id")
+        if not _spaced_ok(turn, m.group("id"), s):
+            continue
         shape = PREFIXED_RE.fullmatch(turn.text[s:e])
         if shape is None or not _usable_prefix(shape["letters"]):
             continue  # only store-style references: letters, then digits
@@ -158,14 +160,15 @@ def find_booking_ids(t: Transcript | CallView) -> list[Extracted[str]]:
         if not turn.digits or not (turn.is_customer or turn.is_agent):
             continue
         before = len(found.cands)
-        if not turn.words.isdisjoint(_BOOKING_WORDS):
-            _cued(turn, found)
-        if turn.has(("reference", "ref")):
-            _referenced(view, turn, found)
+        if not turn.words.isdisjoint(_CUE_WORDS):
+            if not turn.words.isdisjoint(_BOOKING_WORDS):
+                _cued(turn, found)
+            if not turn.words.isdisjoint(_REFERENCE_WORDS):
+                _referenced(view, turn, found)
         if len(found.cands) == before and turn.is_customer and turn.index:
             prev = view.turns[turn.index - 1]
             if prev.is_agent and asks_booking(prev):
                 _answer(turn, found)
         if len(found.cands) == before and "BK" in turn.text:
             _self_named(turn, found)
-    return rank(found.settled())
+    return rank(settled(view, found.cands, found.written, _MIN_DIGITS))

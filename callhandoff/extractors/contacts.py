@@ -153,8 +153,10 @@ def find_emails(t: Transcript | CallView) -> list[Extracted[str]]:
 
 
 def find_names(t: Transcript | CallView) -> list[Extracted[str]]:
-    """The caller's own name as they introduce it ("my name is ...", "this is ... calling",
-    "... here"), title-cased, with a spelled-out surname applied. Never the agent's name
-    and never a feeling ("I'm frustrated")."""
+    """The caller's own name as they give it, title-cased, with a spelled-out surname
+    applied: introduced ("my name is ...", "this is ... calling", "... here"), said on
+    its own where callers name themselves ("HH-100359. Maria O'Connell."), or read out
+    by the agent and confirmed ("..., Naomi Brandt?" "That's me."). Never the agent's
+    name, a place, a business or a feeling ("I'm frustrated")."""
     view = view_of(t)
     return rank(name_candidates(view))

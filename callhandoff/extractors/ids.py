@@ -1,4 +1,4 @@
-"""Order ids and SKUs: the exact values a store can look up.
+"""Order ids: the exact values a store can look up an order by.
 
 Values are normalised as the store writes them: digits, letters and dashes kept,
 '#' and spaces dropped, letters upper-case ("#a12345" → "A12345", "four oh three,
@@ -10,7 +10,8 @@ A bare number is an order id only when it is introduced as one or answers the
 agent's question about the order; a prefixed reference also when it is said in a
 sentence about an order or while the agent's order question is still open. Phone
 numbers, amounts, dates, times, masked ids ("171-XXXXXXX-...") and codes introduced
-as tracking, booking or model numbers never are. Booking references: `bookings`.
+as tracking, booking or model numbers never are. Booking references are in
+`bookings`, SKUs in `skus`; both share `plausible` and `order_value` from here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Final
 from callhandoff.extractors.store_ids import (
     PREFIXED_RE,
     asks_order,
-    id_key,
+    may_hold_prefixed,
     prefixed_value,
+    settled,
     usable_prefix,
 )
 from callhandoff.extractors.view import (
@@ -39,7 +41,7 @@ from callhandoff.extractors.view import (
 )
 from callhandoff.schema import Extracted, Transcript
 
-__all__ = ["CODE", "FILL", "find_order_ids", "find_skus", "order_value", "plausible"]
+__all__ = ["CODE", "DATE_LIKE_RE", "FILL", "alnum", "find_order_ids", "order_value", "plausible"]
 
 _GAP: Final = r"(?:[ \t]*[-–][ \t]*|,?[ \t]+)"
 _GROUPED: Final = rf"\d{{2,4}}{_GAP}\d{{5,8}}{_GAP}\d{{5,8}}"
@@ -48,9 +50,10 @@ FILL: Final = (
     r"(?:[ \t]*(?:[:#=]|\.{2,3}|…|-(?![A-Za-z0-9])"
     r"|\b(?:is|was|number|num|no|id|with|it's|its)\b\.?))*"
 )
-# "h h 100234", "l f, 2025 0084": letters spelled one by one, then digit groups
+# "h h 100234", "l f, 2025 0084": letters spelled one by one, then digit groups; "ab 12345"
 _SPACED: Final = (
     r"[a-z](?:[ \t]*,?[ \t]+[a-z]){1,3}[ \t]*,?[ \t]*\d{2,}(?:(?:[ \t]*[-–][ \t]*|,?[ \t]+)\d{2,})*"
+    r"|[a-z]{2,4}[ \t]+\d{4,12}"
 )
 _FILLER_WORDS: Final = (
     r"supposedly|actually|basically|probably|like|um+|uh+|er+|hm+|just|again|here"
@@ -77,7 +80,8 @@ _PREFIXED_RE: Final = re.compile(r"(?:ORD|ORDER|OD|AMZ)[-#]?\d[A-Z0-9-]{3,}\b")
 _SPOKEN_GROUPED_RE: Final = re.compile(r"\d{3}[ ,]+\d{7}[ ,]+\d{7}")
 _NOT_ORDER_BEFORE_RE: Final = re.compile(
     r"\b(?:tracking|awb|transaction|trans|invoice|ref(?:erence)?|booking|reservation|pnr"
-    r"|account|a/c|phone|mobile|card|upi|ticket|complaint|sku|model|item code)\b[^.!?]{0,15}$",
+    r"|account|a/c|phone|mobile|card|upi|ticket|complaint|sku|model|item code|zip|pin|pincode"
+    r"|postcode|postal code)\b[^.!?]{0,15}$",
     re.IGNORECASE,
 )
 _ANSWER_RE: Final = re.compile(
@@ -85,7 +89,7 @@ _ANSWER_RE: Final = re.compile(
     r"|(?=[A-Za-z0-9-]*\d{4})[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![\w-])"
 )
 _UNIT_END_RE: Final = re.compile(r"(?:gb|mb|tb|kg|rs|inr|mm|cm|hz|mah|w)$", re.IGNORECASE)
-_DATE_LIKE_RE: Final = re.compile(
+DATE_LIKE_RE: Final = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$|^\d{1,2}(?:st|nd|rd|th)$|^\d{1,2}(?:am|pm)$", re.I
 )
 _MASKED_RE: Final = re.compile(r"([A-Za-z*])\1\1")
@@ -93,48 +97,31 @@ _MONEY_AFTER_RE: Final = re.compile(
     r"[ \t]*(?:rupees|rs\b|inr\b|dollars|usd\b|bucks|/-|%|am\b|pm\b|hours|days)", re.I
 )
 _MONEY_BEFORE_RE: Final = re.compile(r"(?:[$₹€£]|\brs\.?|\binr)[ \t]*$", re.IGNORECASE)
+_POSTCODE_RE: Final = re.compile(r"[A-Z]{2}[ \t]+\d{5,6}")
+_ADDRESS_BEFORE_RE: Final = re.compile(
+    r"(?:(?i:\b(?:in|at|to|address|city|street|st|road|rd|avenue|ave|lane|drive)\b)[^.!?\d]{0,30}"
+    r"|\b[A-Z][a-z]+,[ \t]*)$"  # "..., Boston, MA 02116"
+)
 _MIN_PREFIXED_DIGITS: Final = 5  # store order numbers; shorter prefixed codes are SKUs/refs
 _PENDING_TURNS: Final = 3  # turns after the agent's order question that may carry the id
 
-_SKU_RE: Final = re.compile(
-    r"\b(?P<whole>sku-[a-z0-9]+(?:-[a-z0-9]+)*)\b"
-    r"|\b(?P<cue>sku|item[ \t]+code|product[ \t]+(?:code|id)|item[ \t]+(?:id|no\.?|number)"
-    r"|(?P<weak>model[ \t]+(?:no\.?|number|#|code)|part[ \t]+(?:no\.?|number)"
-    r"|article[ \t]+(?:no\.?|number)|style[ \t]+code))"
-    r"(?:[ \t]*(?:[:#=]|-(?![A-Za-z0-9])|\b(?:is|was|it's|its)\b))*[ \t]*"
-    r"(?P<code>(?=[A-Za-z0-9/-]*[\d-])[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![\w-])",
-)
-_ASK: Final = (
-    r"\b(?:provide|confirm|share|give|tell|have|need|specify|mention|send|know|what(?:'s| is)"
-    r"|which|may i|can i get)\b"
-)
-_ASKS_SKU_RE: Final = re.compile(
-    rf"{_ASK}[^.?!]{{0,40}}\b(?:sku|item code|product code|model(?: number| no)?|part number)\b"
-    r"[^.?!]{0,60}\?",
-    re.IGNORECASE,
-)
-_MODEL_CODE_RE: Final = re.compile(
-    r"(?<![\w-])(?P<code>(?=[A-Za-z0-9/-]*\d)(?=[A-Za-z0-9/-]*[A-Za-z])"
-    r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*)(?![\w-])"
-)
-_SKU_WORDS: Final = frozenset(("sku", "item", "product", "model", "part", "article", "style"))
 
-
-def _alnum(raw: str) -> str:
+def alnum(raw: str) -> str:
+    """The letters and digits of `raw`."""
     return re.sub(r"[^A-Za-z0-9]", "", raw)
 
 
 def plausible(raw: str, text: str, start: int, end: int) -> bool:
     """An id, not a date, time, amount, masked placeholder or stray word."""
-    alnum = _alnum(raw)
-    digits = sum(c.isdigit() for c in alnum)
-    if len(alnum) < 5 or digits == 0 or _DATE_LIKE_RE.match(raw) or _MASKED_RE.search(raw):
+    chars = alnum(raw)
+    digits = sum(c.isdigit() for c in chars)
+    if len(chars) < 5 or digits == 0 or DATE_LIKE_RE.match(raw) or _MASKED_RE.search(raw):
         return False
-    if alnum.isdigit() and len(alnum) > 20:
+    if chars.isdigit() and len(chars) > 20:
         return False
     if _MONEY_AFTER_RE.match(text, end) or _MONEY_BEFORE_RE.search(text, max(0, start - 8), start):
         return False
-    return digits >= 2 or len(alnum) >= 6
+    return digits >= 2 or len(chars) >= 6
 
 
 def order_value(raw: str) -> str:
@@ -154,7 +141,8 @@ def _value(turn: TurnView, start: int, end: int) -> tuple[str, bool]:
     the caller wrote or read it as written (rather than spelling and speaking it)."""
     raw = turn.text[start:end]
     written = not turn.spoken.is_spoken(start, end)
-    shape = PREFIXED_RE.fullmatch(raw.lstrip("#").strip())
+    code = raw.lstrip("#").strip()
+    shape = PREFIXED_RE.fullmatch(code) if code[:1].isupper() else None
     if shape is None:
         return order_value(raw), written
     value = prefixed_value(shape["letters"], shape["digits"], raw if written else None)
@@ -169,9 +157,14 @@ def _bounded(text: str, start: int, end: int) -> bool:
 
 
 def _store_ref(m: re.Match[str]) -> bool:
-    """A prefixed match long enough to be an order number, with a store-like prefix."""
+    """A prefixed match long enough to be an order number, with a store-like prefix, and
+    not a state and postcode ("Boston, MA 02116", "shipped to TN 600042")."""
     digits = sum(c.isdigit() for c in m["digits"])
-    return digits >= _MIN_PREFIXED_DIGITS and usable_prefix(m["letters"])
+    if digits < _MIN_PREFIXED_DIGITS or not usable_prefix(m["letters"]):
+        return False
+    start = m.start("letters")
+    shape = m.string[start : m.end("digits")]
+    return not (_POSTCODE_RE.fullmatch(shape) and _ADDRESS_BEFORE_RE.search(m.string, 0, start))
 
 
 def _bare_matches(turn: TurnView) -> list[tuple[str, re.Match[str]]]:
@@ -218,6 +211,10 @@ def _cued(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
                 continue  # "A 12345" only when the digits were spoken
             if raw[2:3].isalpha() and not _SPACED_CAPS_RE.match(text, s):
                 continue  # "H H 100234": spelled letters are written as capitals
+        elif raw[:1].isalpha() and " " in raw:
+            letters = raw.split()[0]
+            if not text[s : s + len(letters)].isupper() or not usable_prefix(letters):
+                continue  # "AB 12345", not "rs 12000"
         if plausible(raw, text, s, e):
             scan.add(turn, cue_conf, m.start(), s, e)
             taken.append((s, e))
@@ -283,29 +280,6 @@ def _answer(turn: TurnView, scan: _Scan) -> None:
         scan.add(turn, ANSWER, s, s, e)
 
 
-def _settled(view: CallView, scan: _Scan) -> list[Candidate]:
-    """Every mention valued as the call writes the id. Written repeats ("HH2140958") of
-    ids otherwise only spelled and spoken are added: they give the store's own form and
-    confirm the id."""
-    if all(scan.written):
-        return scan.cands
-    forms: dict[str, str] = {}
-    for cand, written in zip(scan.cands, scan.written, strict=True):
-        if written:
-            forms.setdefault(id_key(cand.value), cand.value)
-    missing = {id_key(c.value) for c in scan.cands} - forms.keys()
-    for turn in view.turns if missing else ():
-        if not (turn.is_customer or turn.is_agent) or turn.digits < _MIN_PREFIXED_DIGITS:
-            continue
-        for m in PREFIXED_RE.finditer(turn.text):
-            s, e = m.span()
-            if id_key(m.group()) in missing and not turn.spoken.is_spoken(s, e):
-                conf = BARE + 0.05 if turn.is_customer else READBACK
-                scan.add(turn, conf, s, s, e)
-                forms.setdefault(id_key(m.group()), scan.cands[-1].value)
-    return [c._replace(value=forms.get(id_key(c.value), c.value)) for c in scan.cands]
-
-
 def _introduces_order(turn: TurnView) -> bool:
     """The customer starts to give the order number ("the order number is ...")."""
     return turn.has(_CUE_WORDS) and bool(_ORDER_INTRO_RE.search(turn.text))
@@ -352,72 +326,11 @@ def find_order_ids(t: Transcript | CallView) -> list[Extracted[str]]:
         prev = view.asked_before(turn) if turn.is_customer else None
         if len(scan.cands) == before and prev is not None and _asks(prev, asks):
             _answer(turn, scan)
-        if turn.digits >= _MIN_PREFIXED_DIGITS:
+        if turn.digits >= _MIN_PREFIXED_DIGITS and may_hold_prefixed(turn.text):
             if len(scan.cands) == before and _pending(view, turn, last_found, asks):
                 _in_context(turn, scan, taken, pending=True)
             elif turn.has(_ORDER_TALK):
                 _in_context(turn, scan, taken, pending=False)
         if len(scan.cands) > before:
             last_found = turn.index
-    return rank(_settled(view, scan))
-
-
-def _sku_value(raw: str) -> str:
-    return re.sub(r"\s+", "", raw).upper()
-
-
-def _plausible_sku(code: str) -> bool:
-    alnum = _alnum(code)
-    if len(alnum) < 4 or _DATE_LIKE_RE.match(code):
-        return False
-    if any(c.isdigit() for c in alnum):
-        return True
-    parts = [p for p in re.split(r"[-/]", code) if p]
-    return len(parts) >= 2 and all(len(p) >= 2 for p in parts)
-
-
-def find_skus(t: Transcript | CallView) -> list[Extracted[str]]:
-    """Explicit SKU / item / product codes (not product names), most confident first.
-
-    A model number counts when it is introduced as one or answers the agent's
-    request for it, and then only when it looks like a code ("HR2051/00").
-    """
-    view = view_of(t)
-    cands: list[Candidate] = []
-    for turn in view.turns:
-        if not (turn.is_customer or turn.is_agent):
-            continue
-        found_here = False
-        sku_matches = _SKU_RE.finditer(turn.wlow) if turn.has(_SKU_WORDS) else iter(())
-        for m in sku_matches:
-            if m.group("whole"):
-                value, end = m.group("whole"), m.end("whole")
-            else:
-                value, end = m.group("code"), m.end("code")
-                if not _plausible_sku(value):
-                    continue
-            conf = CUED if turn.is_customer else READBACK
-            if m.group("weak"):
-                conf -= 0.15
-            cands.append(candidate(_sku_value(value), conf, turn, m.start(), end, "rule:sku"))
-            found_here = True
-        prev = view.asked_before(turn) if turn.is_customer and turn.digits >= 2 else None
-        if (
-            not found_here
-            and prev is not None
-            and prev.has(_SKU_WORDS)
-            and _ASKS_SKU_RE.search(prev.text)
-        ):
-            for m in _MODEL_CODE_RE.finditer(turn.text):
-                code = m.group("code")
-                alnum = _alnum(code)
-                if len(alnum) >= 5 and sum(c.isdigit() for c in alnum) >= 2:
-                    if not plausible(code, turn.text, m.start(), m.end()):
-                        continue
-                    cands.append(
-                        candidate(
-                            _sku_value(code), BARE + 0.05, turn, m.start(), m.end(), "rule:sku"
-                        )
-                    )
-                    break
-    return rank(cands)
+    return rank(settled(view, scan.cands, scan.written, _MIN_PREFIXED_DIGITS))

@@ -18,6 +18,7 @@ when the caller confirms it: "HH2087731, Naomi Brandt?" "That's me."
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -61,8 +62,8 @@ _NOT_NAME: Final = frozenset(
     christmas easter new year birthday holidays weekend today tomorrow yesterday
     monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december
-    street st road rd avenue ave lane ln drive dr court ct way boulevard blvd place pl
-    square terrace close crescent grove park parkway highway hwy route city town county
+    street st road rd avenue ave ln drive dr ct way boulevard blvd place pl
+    square terrace crescent parkway highway hwy route city town county
     state states north south east west central upper lower new old san santa saint mount
     home homes house store stores shop shops shopping market mart mall labs lab studio
     studios company co inc ltd llc corp group team support service services customer care
@@ -72,8 +73,8 @@ _NOT_NAME: Final = frozenset(
     order orders account email phone number card refund return delivery tracking
     apartment apartments apt apts flat flats floor villa villas residency residence tower
     towers heights nagar colony vihar bagh bazar bazaar enclave complex society block sector
-    phase plaza manor gardens garden estate lakes lake springs hills valley view cross
-    layout mandir temple church mosque district village post office station airport chowk
+    phase plaza manor gardens garden estate lakes springs valley view
+    layout mandir temple mosque district village post office station airport chowk
     marg bhavan bhawan niwas nadu pradesh very too really so much also not just only
     day independence republic diwali eid abc xyz
     """.split()
@@ -100,6 +101,7 @@ _GREETS_AGENT_RE: Final = re.compile(
 )
 _AGENT_INTRO_TURNS: Final = 2
 _INTRO_SPAN: Final = 160  # agents introduce themselves at the start of their turn
+_GREETING_SPAN: Final = 80
 _GREETING_WORDS: Final = frozenset(
     "hi hello hey hiya thanks thank cheers morning evening afternoon bye g'day bonjour "
     "buongiorno merci grazie".split()
@@ -132,6 +134,7 @@ _ASKS_IDENTITY_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _STANDALONE: Final = 0.85
+_NEAR_START: Final = 240  # a name said on its own comes early in the caller's turn
 
 
 def agent_names(view: CallView) -> frozenset[str]:
@@ -145,16 +148,27 @@ def agent_names(view: CallView) -> frozenset[str]:
             for m in _AGENT_INTRO_RE.finditer(turn.original, 0, _INTRO_SPAN):
                 names.add((m["a"] or m["b"]).lower())
         elif turn.is_customer and not turn.words.isdisjoint(_GREETING_WORDS):
-            names.update(m["a"].lower() for m in _GREETS_AGENT_RE.finditer(turn.original))
+            text = turn.original  # callers greet the agent at the start or end of a turn
+            ends = (
+                (0, min(len(text), _GREETING_SPAN)),
+                (max(0, len(text) - _GREETING_SPAN), len(text)),
+            )
+            for start, end in ends:
+                names.update(m["a"].lower() for m in _GREETS_AGENT_RE.finditer(text, start, end))
     return frozenset(names)
 
 
-def _name_words_ok(name: str, agents: Agents) -> bool:
-    """Every word could be part of a person's name, and none is the agent's."""
-    words = [w.lower().replace("’", "'") for w in name.split()]
-    if any(w in _NOT_NAME for w in words) or any(w.isupper() for w in name.split()):
+def _name_words(name: str) -> bool:
+    """Every word could be part of a person's name (not a place, business, greeting...)."""
+    words = name.split()
+    if any(w.isupper() for w in words):
         return False
-    return not any(w in agents() for w in words)
+    return not any(w.lower().replace("’", "'") in _NOT_NAME for w in words)
+
+
+def _is_agent(name: str, agents: Agents) -> bool:
+    """A word of the name is the agent's own name."""
+    return any(w.lower() in agents() for w in name.split())
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -195,28 +209,40 @@ def _names_here(prev: TurnView | None, opening: bool) -> bool:
     return _asks_identity(asks)
 
 
-def standalone_names(
-    turn: TurnView, prev: TurnView | None, opening: bool, agents: Agents
-) -> list[Candidate]:
-    """Names said as a phrase of their own in a customer turn, each a candidate.
+def standalone_names(view: CallView, agents: Agents) -> list[Candidate]:
+    """Names said as a phrase of their own in customer turns, each a candidate: only in
+    turns where callers say their name (see the module docstring)."""
+    found: list[Candidate] = []
+    opening = True  # the customer's first turn
+    for turn in view.turns:
+        if not turn.is_customer:
+            continue
+        window = min(len(turn.original), _NEAR_START)
+        if _CAPITAL_PAIR_RE.search(turn.original, 0, window):
+            here = _in_turn(turn, window)
+            prev = view.turns[turn.index - 1] if turn.index else None
+            if here and _names_here(prev, opening):
+                found.extend(c for c in here if not _is_agent(c.value, agents))
+        opening = False
+    return found
 
-    `prev` is the turn before and `opening` is True for the customer's first turn:
-    names count only where callers say theirs (see the module docstring)."""
+
+def _in_turn(turn: TurnView, window: int) -> list[Candidate]:
+    """Runs of name words said as a phrase of their own in the first `window` characters."""
     text = turn.original
-    if not _CAPITAL_PAIR_RE.search(text) or not _names_here(prev, opening):
-        return []
     found = []
-    for m in _STANDALONE_RE.finditer(text):
+    for m in _STANDALONE_RE.finditer(text, 0, window):
         start, end = m.span("name")
+        if end == window < len(text):
+            break  # cut off by the window: the clause may go on
         words = m["name"].split()
         while len(words) > 2 and words[0].lower().replace("’", "'") in _LEAD_WORDS:
             start = text.index(words[1], start + len(words[0]))  # "Under Yusuf Demir"
             words = words[1:]
         prefix = text[_clause_start(text, start) : start].strip()
         name = text[start:end]
-        if not _PREFIX_RE.match(prefix) or not _name_words_ok(name, agents):
-            continue
-        found.append(Candidate(name, _STANDALONE, turn, start, end, "rule:name", True))
+        if _PREFIX_RE.match(prefix) and _name_words(name):
+            found.append(Candidate(name, _STANDALONE, turn, start, end, "rule:name", True))
     return found
 
 
@@ -231,8 +257,7 @@ def confirmed_names(view: CallView, agents: Agents) -> list[Candidate]:
     """Names the agent reads out as a question ("..., for Nkechi Obi?", "Trevor
     Blackwood?") that the caller confirms in the next turn."""
     found: list[Candidate] = []
-    for turn in view.turns[:-1]:
-        reply = view.turns[turn.index + 1]
+    for turn, reply in itertools.pairwise(view.turns):
         if not (turn.is_agent and reply.is_customer) or "?" not in turn.original:
             continue
         text = turn.original
@@ -250,6 +275,7 @@ def confirmed_names(view: CallView, agents: Agents) -> list[Candidate]:
                 continue  # "by F. Scott Fitzgerald": a full name continues to the left
             ends = [i for i in (text.find(c, end) for c in ".?!") if i >= 0]
             asked = bool(ends) and text[min(ends)] == "?"
-            if (asked or strong) and _name_words_ok(m["name"], agents):
-                found.append(Candidate(m["name"], READBACK, turn, start, end, "rule:name", True))
+            name = m["name"]
+            if (asked or strong) and _name_words(name) and not _is_agent(name, agents):
+                found.append(Candidate(name, READBACK, turn, start, end, "rule:name", True))
     return found

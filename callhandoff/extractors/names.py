@@ -106,6 +106,7 @@ _CUES: Final = (
     ),
 )
 _CUE_WORDS: Final = frozenset().union(*(cue.needs for cue in _CUES))
+_ASK_WORDS: Final = frozenset({"name", "speaking", "talking"})
 _ASKS_NAME_RE: Final = re.compile(
     r"\b(?:your|the)[ \t]+(?:(?:full|first|last|billing|registered|account)[ \t]+)?name\b"
     r"(?![ \t]+of)[^.?!]{0,60}\?"
@@ -165,12 +166,14 @@ def _clean(cue: _Cue, match: re.Match[str]) -> list[re.Match[str]]:
     for tok in tokens:
         word = tok.group()
         low = word.lower().replace("’", "'")
-        if low in _PLACEHOLDERS or (len(low) >= 3 and not _VOWEL_RE.search(low)):
-            return []  # "ABC XYZ", "PQR LMN": a placeholder, not a name
         if low in _STOP or len(word) > 20 or (cue.capitalised and not word[0].isupper()):
             if cue.whole:
                 return []
             break
+        if low in _PLACEHOLDERS or (len(low) >= 3 and not _VOWEL_RE.search(low)):
+            if not kept:
+                return []  # "ABC XYZ", "PQR LMN": a placeholder, not a name
+            break  # "rahul sharma thx"
         kept.append(tok)
     if kept and any(t.group()[0].isupper() for t in kept) and kept[0].group()[0].isupper():
         upper = []
@@ -260,8 +263,6 @@ def name_candidates(view: CallView) -> list[Candidate]:
     turns, names said on their own, and names the agent reads out that the caller
     confirms. The agent's own name is dropped."""
     found: list[Candidate] = []
-    agents = _Agents(view)
-    opening = True  # the customer's first turn
     for turn in view.turns:
         if not turn.is_customer:
             continue
@@ -274,8 +275,7 @@ def name_candidates(view: CallView) -> list[Candidate]:
                 if cand is not None:
                     found.append(cand)
         prev = view.asked_before(turn)
-        asks = prev is not None and not prev.words.isdisjoint({"name", "speaking", "talking"})
-        if asks and prev is not None and _ASKS_NAME_RE.search(prev.text):
+        if prev is not None and prev.has(_ASK_WORDS) and _ASKS_NAME_RE.search(prev.text):
             answer = _ANSWER_RE.search(text)
             if answer:
                 capital = any(c.isupper() for c in answer.group("name"))
@@ -285,9 +285,8 @@ def name_candidates(view: CallView) -> list[Candidate]:
                 cand = _from_match(turn, answer, cue)
                 if cand is not None:
                     found.append(cand)
-        alone = standalone_names(turn, prev, opening, agents.get)
-        found.extend(_spelled(turn, c) for c in alone)
-        opening = False
+    agents = _Agents(view)
+    found.extend(_spelled(c.turn, c) for c in standalone_names(view, agents.get))
     found.extend(_spelled(c.turn, c) for c in confirmed_names(view, agents.get))
     if not found:
         return found

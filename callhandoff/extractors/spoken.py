@@ -134,19 +134,23 @@ _NUMBER_CONTEXT: Final = frozenset(
     " month months number no digits code id".split()
 )
 _LETTER_GATE: Final = frozenset("bcdefghjklmnopqrstuvwxyz")
-_TO_SPACE: Final = str.maketrans(
-    dict.fromkeys('.,!?;:()[]{}"<>*/\\#@&+=~|-_\n\t\r', " ") | {"’": "'"}
-)
+_WORD_BREAKS: Final = '.,!?;:()[]{}"<>*/\\#@&+=~|-_\n\t\r'
+_TO_SPACE: Final = str.maketrans(dict.fromkeys(_WORD_BREAKS, " "))
+_TO_SPACE_BYTES: Final = bytes.maketrans(_WORD_BREAKS.encode(), b" " * len(_WORD_BREAKS))
 _NO_DIGITS: Final = str.maketrans("", "", "0123456789")
 
 
 def words_of(low: str) -> frozenset[str]:
     """The distinct words of lower-cased text, punctuation dropped: a cheap prefilter."""
-    return frozenset(low.translate(_TO_SPACE).split())
+    if low.isascii():  # most turns: bytes.translate is several times faster
+        return frozenset(low.encode().translate(_TO_SPACE_BYTES).decode().split())
+    return frozenset(low.replace("’", "'").translate(_TO_SPACE).split())
 
 
 def digit_count(text: str) -> int:
     """How many digits the text contains."""
+    if text.isascii():
+        return len(text) - len(text.encode().translate(None, b"0123456789"))
     return len(text) - len(text.translate(_NO_DIGITS))
 
 

@@ -180,6 +180,8 @@ def _letters(group: list[Token]) -> str | None:
         return None
     out: list[str] = []
     numbers: list[Token] = []
+    # "O S G O O D": when the only "numbers" are O's, every O is the letter
+    spelled_only = all(t.text.lower() == "o" for t in numeric)
     i = 0
     while i < len(group):
         tok = group[i]
@@ -188,10 +190,11 @@ def _letters(group: list[Token]) -> str | None:
             out.append(nxt.char * tok.value)
             i += 2
             continue
-        letter_o = tok.kind == "unit" and tok.text.lower() == "o" and not numbers
-        if tok.kind in {"letter", "nato", "a"} or (
-            letter_o and (nxt is None or nxt.kind not in _NUMERIC)
-        ):
+        is_o = tok.kind == "unit" and tok.text.lower() == "o"
+        letter_o = is_o and (
+            spelled_only or (not numbers and (nxt is None or nxt.kind not in _NUMERIC))
+        )
+        if tok.kind in {"letter", "nato", "a"} or letter_o:
             if numbers:
                 digits = _concat(numbers)
                 if digits is None:

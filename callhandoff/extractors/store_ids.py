@@ -16,14 +16,24 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from callhandoff.extractors.view import TurnView, questions
+from callhandoff.extractors.view import (
+    BARE,
+    READBACK,
+    CallView,
+    Candidate,
+    TurnView,
+    candidate,
+    questions,
+)
 
 __all__ = [
     "PREFIXED_RE",
     "asks_booking",
     "asks_order",
     "id_key",
+    "may_hold_prefixed",
     "prefixed_value",
+    "settled",
     "usable_prefix",
 ]
 
@@ -35,19 +45,21 @@ PREFIXED_RE: Final = re.compile(
     rf"(?<![\w'’-])(?P<letters>{_LETTERS})(?:[ \t]*[-–][ \t]*|[ \t]*,?[ \t]*)"
     rf"(?P<digits>{_DIGIT_GROUPS})(?![\w-])"
 )
-# Letter codes that are money, references of other kinds or product lines, never a
-# store's order or booking prefix.
+# a quick test that a text may hold a prefixed reference, before the full scan
+_MAYBE_PREFIXED_RE: Final = re.compile(r"[A-Z][A-Z \t,–-]{0,12}\d")
+# Letter codes that are money, labels ("ID 4031234"), references of other kinds or
+# product lines, never a store's order or booking prefix.
 _NOT_PREFIXES: Final = frozenset(
-    "INR RS USD EUR GBP AUD CAD AED SGD JPY REF TXN TRN UTR AWB INV INC TKT SR CASE CRN "
-    "ARN RRN UPI IFSC OTP PIN CVV GST IMEI SN RTX GTX".split()
+    "INR RS USD EUR GBP AUD CAD AED SGD JPY ID NO NR REF TXN TRN UTR AWB INV INC TKT SR CASE "
+    "CRN ARN RRN UPI IFSC OTP PIN CVV GST IMEI SN RTX GTX".split()
 )
 _YEAR_RE: Final = re.compile(r"(?:19|20)\d\d")
 _NON_ALNUM_RE: Final = re.compile(r"[^A-Za-z0-9]")
 _GROUP_SPLIT_RE: Final = re.compile(r"[ \t]*[-–][ \t]*|,?[ \t]+")
 
 _OTHER_ASK_RE: Final = re.compile(
-    r"phone|mobile|e-?mail|tracking|contact|address|zip|postcode|pin ?code|transaction|txn"
-    r"|payment|invoice|account|utr",
+    r"\b(?:phone|mobile|e-?mail|tracking|contact|address|zip|postcode|pin ?code|transaction"
+    r"|txn|payment|invoice|account|utr)",
     re.IGNORECASE,
 )
 _ORDER_ASK_RE: Final = re.compile(
@@ -69,6 +81,11 @@ _BOOKING_ASK_WORDS: Final = frozenset(
     "booking reservation appointment installation install consultation pickup pick-up visit "
     "fitting".split()
 )
+
+
+def may_hold_prefixed(text: str) -> bool:
+    """False when `text` certainly holds no `PREFIXED_RE` match (a cheap first test)."""
+    return _MAYBE_PREFIXED_RE.search(text) is not None
 
 
 def id_key(value: str) -> str:
@@ -123,3 +140,35 @@ def asks_booking(turn: TurnView) -> bool:
     if not turn.is_agent or "?" not in turn.text or turn.words.isdisjoint(_BOOKING_ASK_WORDS):
         return False
     return any(_BOOKING_ASK_RE.search(s) for s in questions(turn.text))
+
+
+def settled(
+    view: CallView, cands: list[Candidate], written: list[bool], min_digits: int
+) -> list[Candidate]:
+    """Every mention valued as the call writes the reference ("HH2140958" rather than
+    the spoken default "HH-2140958"). `written[i]` tells whether `cands[i]` was written
+    rather than spelled and spoken. Written repeats of references otherwise only heard
+    (with at least `min_digits` digits) are added as mentions: they confirm the value
+    and, when the customer says them, are the evidence."""
+    if all(written):
+        return cands
+    forms: dict[str, str] = {}
+    for cand, was_written in zip(cands, written, strict=True):
+        if was_written:
+            forms.setdefault(id_key(cand.value), cand.value)
+    missing = {id_key(c.value) for c in cands} - forms.keys()
+    repeats: list[Candidate] = []
+    source = cands[0].source
+    for turn in view.turns if missing else ():
+        if turn.digits < min_digits or not (turn.is_customer or turn.is_agent):
+            continue
+        if not may_hold_prefixed(turn.text):
+            continue
+        for m in PREFIXED_RE.finditer(turn.text):
+            key = id_key(m.group())
+            if key in missing and not turn.spoken.is_spoken(m.start(), m.end()):
+                value = re.sub(r"[\s#,]", "", m.group().replace("–", "-")).upper()
+                forms.setdefault(key, value)
+                conf = BARE + 0.05 if turn.is_customer else READBACK
+                repeats.append(candidate(value, conf, turn, m.start(), m.end(), source))
+    return [c._replace(value=forms.get(id_key(c.value), c.value)) for c in [*cands, *repeats]]

@@ -45,10 +45,28 @@ def _confidences(handoff: Handoff, path: str) -> list[float]:
     return found
 
 
-def low_confidence_fields(handoff: Handoff, thresholds: dict[str, float]) -> list[str]:
-    """The configured fields whose confidence is below their threshold."""
+# An identifier the store record confirms is trusted whatever its extraction confidence.
+_CONFIRMED_BY = {
+    "records.order_id": "order_id",
+    "records.booking_id": "booking_id",
+    "caller.phone": "phone",
+    "caller.email": "email",
+    "caller.customer_id": "customer_id",
+}
+
+
+def low_confidence_fields(
+    handoff: Handoff, thresholds: dict[str, float], confirmed: set[str] | None = None
+) -> list[str]:
+    """The configured fields whose confidence is below their threshold.
+
+    `confirmed` names the match fields (order_id, phone, ...) where what the caller
+    said agrees with the store record; those identifiers are not low-confidence.
+    """
     low: list[str] = []
     for path, minimum in thresholds.items():
+        if _CONFIRMED_BY.get(path) in (confirmed or set()):
+            continue
         values = _confidences(handoff, path)
         if values and min(values) < minimum:
             low.append(path)
@@ -137,7 +155,8 @@ def compute_facts(
     signals = lifecycle_signals(handoff, intents)
     destination_object = _destination_object(handoff, outcome, signals)
     has_record = order is not None or outcome.booking is not None or bool(outcome.products)
-    low = low_confidence_fields(handoff, policy.field_confidence)
+    confirmed: set[str] = {a.field for a in match.agreements if a.agrees}
+    low = low_confidence_fields(handoff, policy.field_confidence, confirmed)
     intent_ok = intent is not None and "request.intent" not in low
     context_score = sum(
         [

@@ -30,7 +30,7 @@ def test_process_examples_writes_one_grounded_handoff_per_call(workdir: Path) ->
     result = runner.invoke(app, ["process", "examples/", "--no-progress"])
     assert result.exit_code == 0, result.output
     handoffs = _lines(workdir / "handoffs.jsonl")
-    assert len(handoffs) == 12  # 12 calls in 10 files, four formats
+    assert len(handoffs) == 13  # 13 calls in 11 files, four formats
     assert (workdir / "handoffs.rejects.jsonl").read_text() == ""
     formats = {h["source"]["format"] for h in handoffs}  # type: ignore[index]
     assert formats == {"native", "plaintext", "chat", "abcd"}

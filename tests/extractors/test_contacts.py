@@ -184,3 +184,21 @@ def test_spelled_surname_replaces_the_heard_spelling() -> None:
 def test_nato_spelled_surname_is_added_to_a_first_name() -> None:
     t = call("C: my name is John, surname is spelled sierra mike india tango hotel")
     assert [n.value for n in find_names(t)] == ["John Smith"]
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("C: my name is rahul sharma thx", ["Rahul Sharma"]),  # a word without vowels ends it
+        ("C: Account name: PQR LMN, for the refund", []),  # a placeholder is not a name
+        ("C: The name's Zoé Marchetti, M A R K E T T I.", ["Zoé Marketti"]),
+        ("C: Its under my name- Arun Pillai. Please hurry.", ["Arun Pillai"]),
+    ],
+)
+def test_name_cues_with_accents_placeholders_and_trailing_words(
+    line: str, names: list[str]
+) -> None:
+    t = call(line)
+    found = find_names(t)
+    assert [n.value for n in found] == names
+    assert all(grounded(t, n) for n in found)

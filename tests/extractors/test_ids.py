@@ -199,3 +199,87 @@ def test_booking_references() -> None:
 def test_booking_words_without_a_code_are_not_bookings() -> None:
     t = call("C: I never got a confirmation email for my booking on the 12th")
     assert find_booking_ids(t) == []
+
+
+# --- letter-prefixed store order ids -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "value"),
+    [
+        (
+            ("A: Could I have the order reference?", "C: Sure, B W three zero zero one two two."),
+            "BW-300122",
+        ),
+        (
+            ("A: What's the order number?", "C: G P, twenty twenty-four, oh one nine three."),
+            "GP-2024-0193",
+        ),
+        (("A: Which order is this about?", "C: BW-300145, the oak shelf."), "BW-300145"),
+        (("A: Right. Order number?", "C: Um, it's B W three zero zero, one six six."), "BW-300166"),
+        (
+            ("A: Let me pull up the order. Number?", "C: B W three zero zero one eight one."),
+            "BW-300181",
+        ),
+        (("C: Order's B W three zero zero one five nine, if that helps.",), "BW-300159"),
+        (("C: The order number is GP-2024-0217 and it's late.",), "GP-2024-0217"),
+        (("C: My subscription number is S B X four four one zero.",), "SBX-4410"),
+    ],
+)
+def test_store_order_ids_spelled_or_written(lines: tuple[str, ...], value: str) -> None:
+    t = call(*lines)
+    [found] = find_order_ids(t)
+    assert found.value == value
+    assert found.evidence.turn == len(lines) - 1
+    assert grounded(t, found)
+
+
+def test_the_written_repeat_of_a_spelled_id_gives_the_stores_form() -> None:
+    t = call(
+        "A: What's the order number?",
+        "C: B W three zero zero one two two.",
+        "A: BW300122, the oak shelf?",
+    )
+    [found] = find_order_ids(t)
+    assert found.value == "BW300122"
+    assert found.evidence.turn == 1  # the customer's words stay the evidence
+    assert found.confidence > 0.85  # said by the customer and confirmed by the agent
+
+
+def test_the_agents_read_back_counts_while_the_order_question_is_open() -> None:
+    t = call(
+        "A: What's the order number?",
+        "C: It's B W, three, uh, hang on, three zero zero...",
+        "A: BW300177?",
+        "C: Yes.",
+    )
+    [found] = find_order_ids(t)
+    assert found.value == "BW300177"
+    assert found.confidence == pytest.approx(0.8)
+
+
+def test_store_ids_in_a_sentence_about_orders() -> None:
+    t = call("A: I see two orders from last week, BW-300201 and BW-300202.")
+    assert _values(find_order_ids(t)) == ["BW-300201", "BW-300202"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("A: What's the order number?", "C: I only have the model, K X twelve hundred."),
+        ("A: Can I get the order number?", "C: Call me back on four one five, five five five."),
+        ("A: What's the order number?", "C: It's going to Portland, OR 97205."),
+        ("A: What's the order number?", "C: No idea, but my zip is 02139."),
+        ("C: My installation reference is FIT-40112, the order came already.",),
+        ("C: I paid INR 25000 for this order.",),
+        ("C: order number 171-XXXXXXX-XXXXXXX, it's on the invoice",),
+        ("A: Could you give me the order ID or the transaction ID?", "C: Trans id is ABCD12345."),
+        ("C: The item number is P L T dash four four zero, for my order.",),
+        (
+            "A: Could you confirm the delivery address for the order?",
+            "C: 12 Hill Road, Pune 411001.",
+        ),
+    ],
+)
+def test_codes_that_are_not_store_order_ids(lines: tuple[str, ...]) -> None:
+    assert find_order_ids(call(*lines)) == []
