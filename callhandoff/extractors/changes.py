@@ -144,6 +144,8 @@ def find_field_changes(transcript: Transcript) -> list[FieldChange]:
             continue
         if not _VERB_OR_CUE.search(turn.text):
             continue  # cheap skip: most turns change nothing
+        if turn.speaker is Speaker.AGENT and not _READ_BACK.search(turn.text):
+            continue  # the agent only counts when reading back both values
         for match in _SENTENCE.finditer(turn.text):
             sentence = match.group(0).strip()
             if not sentence:
@@ -158,4 +160,7 @@ _VERB_OR_CUE = re.compile(
     rf"\b{_VERB}\b|\b(?:tell|ask|leave)\b|unsubscrib|opt(?:ed)? out|stop (?:sending|emailing|"
     r"texting)|no more (?:emails|texts|messages)",
     re.IGNORECASE,
+)
+_READ_BACK = re.compile(
+    r"\bfrom\b.+\bto\b|\binstead of\b|\b(?:tell|ask) the\b|\bleave (?:it|the)\b", re.I
 )

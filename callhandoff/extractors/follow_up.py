@@ -39,6 +39,7 @@ _CHANNELS = (
     (re.compile(r"\b(text (?:you|me)|sms|text message)\b", re.I), ContactChannel.SMS),
     (re.compile(r"\b(chat|whatsapp)\b", re.I), ContactChannel.CHAT),
 )
+_ANY_CHANNEL = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I)
 _PREFERRED_TIME = re.compile(
     r"\b(?:call|reach|contact|ring) me\b[^.!?]{0,30}?\b("
     r"(?:after|before|around|at|between)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?"
@@ -73,29 +74,36 @@ def find_follow_up(transcript: Transcript) -> FollowUp:
     preferred: Extracted[str] | None = None
     timezone: Extracted[str] | None = None
     for index, turn in enumerate(transcript.turns):
-        for sentence in _sentences(turn.text):
-            if turn.speaker is Speaker.AGENT and _PROMISE.search(sentence):
+        text = turn.text
+        # Whole-turn checks first: most turns hold none of these cues.
+        is_promise = turn.speaker is Speaker.AGENT and _PROMISE.search(text) is not None
+        has_channel = _ANY_CHANNEL.search(text) is not None
+        is_customer = turn.speaker is Speaker.CUSTOMER
+        has_time = is_customer and _PREFERRED_TIME.search(text) is not None
+        has_zone = is_customer and _TIMEZONE.search(text) is not None
+        if not (is_promise or has_channel or has_time or has_zone):
+            continue
+        for sentence in _sentences(text):
+            if is_promise and _PROMISE.search(sentence):
                 promise = _extracted(sentence, index, sentence, 0.7, "promise")
                 for pattern, name in _OWNERS:
                     if pattern.search(sentence):
                         owner = _extracted(name, index, sentence, 0.65, "owner")
                         break
-            for pattern, kind in _CHANNELS:
-                if pattern.search(sentence):
-                    channel = Extracted[ContactChannel](
-                        value=kind,
-                        confidence=0.6,
-                        evidence=Evidence(turn=index, quote=sentence),
-                        source="rule:contact_channel",
-                    )
-                    break
-            if turn.speaker is Speaker.CUSTOMER:
-                match = _PREFERRED_TIME.search(sentence)
-                if match:
-                    preferred = _extracted(match.group(1), index, sentence, 0.75, "preferred_time")
-                zone = _TIMEZONE.search(sentence)
-                if zone:
-                    timezone = _extracted(zone.group(1), index, sentence, 0.7, "timezone")
+            if has_channel:
+                for pattern, kind in _CHANNELS:
+                    if pattern.search(sentence):
+                        channel = Extracted[ContactChannel](
+                            value=kind,
+                            confidence=0.6,
+                            evidence=Evidence(turn=index, quote=sentence),
+                            source="rule:contact_channel",
+                        )
+                        break
+            if has_time and (match := _PREFERRED_TIME.search(sentence)):
+                preferred = _extracted(match.group(1), index, sentence, 0.75, "preferred_time")
+            if has_zone and (zone := _TIMEZONE.search(sentence)):
+                timezone = _extracted(zone.group(1), index, sentence, 0.7, "timezone")
     return FollowUp(
         preferred_time=preferred,
         timezone=timezone,

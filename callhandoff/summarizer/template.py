@@ -89,6 +89,10 @@ def summarize(handoff: Handoff) -> str:
     expectation = handoff.exception.refund_expectation
     if expectation is not None and expectation.value is not RefundExpectation.UNSPECIFIED:
         parts.append(f"Wants a {_REMEDY[expectation.value]}.")
+    for change in handoff.field_changes[:2]:
+        field = change.field.replace("_", " ")
+        before = f" from {change.old_value}" if change.old_value else ""
+        parts.append(f"Change {field}{before} to {change.new_value}.")
     deadline = handoff.exception.deadline
     if deadline is not None:
         when = deadline.value.date.isoformat() if deadline.value.date else deadline.value.text
