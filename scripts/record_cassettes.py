@@ -26,6 +26,7 @@ from typing import Any
 
 import vcr
 
+from callhandoff.extractors.fields import DeterministicFields
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.summarizer.llm_backend import LLMBackend
@@ -43,19 +44,6 @@ SECRET_HEADERS = [
     "openai-project",
     "cookie",
 ]
-
-
-class _NoFields:
-    """The cassettes record model traffic only; the extractors play no part in it."""
-
-    order_ids: tuple[Any, ...] = ()
-    skus: tuple[Any, ...] = ()
-    booking_ids: tuple[Any, ...] = ()
-    names: tuple[Any, ...] = ()
-    phones: tuple[Any, ...] = ()
-    emails: tuple[Any, ...] = ()
-    deadline: None = None
-    injection: None = None
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +78,7 @@ def record(
         settings = Settings(
             **manifest["settings"], mode=mode, data_dir=Path(data_dir), use_cache=False
         )
-        backend = LLMBackend(settings, extractor=lambda _t: _NoFields())
+        backend = LLMBackend(settings, extractor=lambda _t: DeterministicFields())
         with recorder.use_cassette(str(path)):
             for handoff in backend.extract_many(transcripts):
                 kind = (

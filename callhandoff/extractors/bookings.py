@@ -14,7 +14,13 @@ import re
 from typing import Final
 
 from callhandoff.extractors.ids import CODE, FILL, order_value, plausible
-from callhandoff.extractors.store_ids import PREFIXED_RE, asks_booking, prefixed_value, settled
+from callhandoff.extractors.store_ids import (
+    PREFIXED_RE,
+    Mentions,
+    asks_booking,
+    prefixed_value,
+    settled,
+)
 from callhandoff.extractors.store_ids import usable_prefix as _usable_prefix
 from callhandoff.extractors.view import (
     ANSWER,
@@ -22,9 +28,7 @@ from callhandoff.extractors.view import (
     CUED,
     READBACK,
     CallView,
-    Candidate,
     TurnView,
-    candidate,
     rank,
     view_of,
 )
@@ -75,19 +79,6 @@ def _booking_value(turn: TurnView, start: int, end: int) -> tuple[str, bool]:
     return prefixed_value(shape["letters"], shape["digits"], raw if written else None), written
 
 
-class _Found:
-    """Mentions in one call, each noted as written or spelled and spoken."""
-
-    def __init__(self) -> None:
-        self.cands: list[Candidate] = []
-        self.written: list[bool] = []
-
-    def add(self, turn: TurnView, conf: float, start: int, id_start: int, end: int) -> None:
-        value, written = _booking_value(turn, id_start, end)
-        self.cands.append(candidate(value, conf, turn, start, end, "rule:booking_id"))
-        self.written.append(written)
-
-
 def _spaced_ok(turn: TurnView, raw: str, start: int) -> bool:
     """Letters spelled one by one ("A S 30981") or set apart ("AB 12345") count when
     written as capitals."""
@@ -99,7 +90,7 @@ def _spaced_ok(turn: TurnView, raw: str, start: int) -> bool:
     return True
 
 
-def _cued(turn: TurnView, found: _Found) -> None:
+def _cued(turn: TurnView, found: Mentions) -> None:
     for m in _BOOKING_RE.finditer(turn.wlow):
         raw, s, e = m.group("id"), m.start("id"), m.end("id")
         if not _spaced_ok(turn, raw, s) or not plausible(raw, turn.wlow, s, e):
@@ -118,7 +109,7 @@ def _booking_in_hand(view: CallView, turn: TurnView) -> bool:
     return any(view.turns[i].has(_BOOKED_WORDS) for i in range(first, turn.index + 1))
 
 
-def _referenced(view: CallView, turn: TurnView, found: _Found) -> None:
+def _referenced(view: CallView, turn: TurnView, found: Mentions) -> None:
     """'reference ABC 123' said while a booking is being made or moved."""
     for m in _REFERENCE_RE.finditer(turn.wlow):
         s, e = m.start("id"), m.end("id")
@@ -134,7 +125,7 @@ def _referenced(view: CallView, turn: TurnView, found: _Found) -> None:
         found.add(turn, (CUED if turn.is_customer else READBACK) - 0.05, m.start(), s, e)
 
 
-def _answer(turn: TurnView, found: _Found) -> None:
+def _answer(turn: TurnView, found: Mentions) -> None:
     """The code that answers the agent's question for a booking reference."""
     for m in PREFIXED_RE.finditer(turn.text, 0, min(len(turn.text), 120)):
         s, e = m.span()
@@ -143,7 +134,7 @@ def _answer(turn: TurnView, found: _Found) -> None:
             return
 
 
-def _self_named(turn: TurnView, found: _Found) -> None:
+def _self_named(turn: TurnView, found: Mentions) -> None:
     """Codes that say they are bookings: "LF-BK-0301", "BK-HH-5004"."""
     for m in PREFIXED_RE.finditer(turn.text):
         s, e = m.span()
@@ -155,7 +146,7 @@ def find_booking_ids(t: Transcript | CallView) -> list[Extracted[str]]:
     """Booking, reservation, appointment, PNR and confirmation references, most relevant
     first; the written form of a reference is its value when the call has one."""
     view = view_of(t)
-    found = _Found()
+    found = Mentions(_booking_value, "rule:booking_id")
     for turn in view.turns:
         if not turn.digits or not (turn.is_customer or turn.is_agent):
             continue

@@ -21,6 +21,7 @@ from typing import Final
 
 from callhandoff.extractors.store_ids import (
     PREFIXED_RE,
+    Mentions,
     asks_order,
     may_hold_prefixed,
     prefixed_value,
@@ -33,9 +34,7 @@ from callhandoff.extractors.view import (
     CUED,
     READBACK,
     CallView,
-    Candidate,
     TurnView,
-    candidate,
     rank,
     view_of,
 )
@@ -184,20 +183,7 @@ def _bare_matches(turn: TurnView) -> list[tuple[str, re.Match[str]]]:
     return found
 
 
-class _Scan:
-    """Mentions found in one call, each noted as written or spelled and spoken."""
-
-    def __init__(self) -> None:
-        self.cands: list[Candidate] = []
-        self.written: list[bool] = []
-
-    def add(self, turn: TurnView, conf: float, start: int, id_start: int, end: int) -> None:
-        value, written = _value(turn, id_start, end)
-        self.cands.append(candidate(value, conf, turn, start, end, "rule:order_id"))
-        self.written.append(written)
-
-
-def _cued(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
+def _cued(turn: TurnView, scan: Mentions, taken: list[tuple[int, int]]) -> None:
     text = turn.text
     cue_conf = CUED if turn.is_customer else READBACK
     # the cue regex runs on the lower-cased written form (same offsets; ids are upper-cased)
@@ -220,7 +206,7 @@ def _cued(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
             taken.append((s, e))
 
 
-def _bare(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
+def _bare(turn: TurnView, scan: Mentions, taken: list[tuple[int, int]]) -> None:
     text = turn.text
     for kind, m in _bare_matches(turn):
         s, e = m.span("id") if kind == "hash" else m.span()
@@ -237,7 +223,9 @@ def _bare(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]]) -> None:
         taken.append((s, e))
 
 
-def _in_context(turn: TurnView, scan: _Scan, taken: list[tuple[int, int]], pending: bool) -> None:
+def _in_context(
+    turn: TurnView, scan: Mentions, taken: list[tuple[int, int]], pending: bool
+) -> None:
     """Prefixed store references said about an order: the first one while the agent's
     order question is still open, or any in a sentence that mentions an order."""
     text = turn.text
@@ -265,7 +253,7 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[first : min(ends, default=len(text))]
 
 
-def _answer(turn: TurnView, scan: _Scan) -> None:
+def _answer(turn: TurnView, scan: Mentions) -> None:
     """The id that answers the agent's question about the order, near the turn's start."""
     text = turn.text
     answer = _ANSWER_RE.search(text)
@@ -313,7 +301,7 @@ def find_order_ids(t: Transcript | CallView) -> list[Extracted[str]]:
     agent reads back is kept with lower confidence.
     """
     view = view_of(t)
-    scan = _Scan()
+    scan = Mentions(_value, "rule:order_id")
     asks: dict[int, bool] = {}  # agent turns that ask for the order, worked out on demand
     last_found = -1  # the last turn in which an order id was found
     for turn in view.turns:

@@ -14,6 +14,7 @@ introduced it, so this module only finds shapes and reads questions; `ids` and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from callhandoff.extractors.view import (
@@ -28,6 +29,7 @@ from callhandoff.extractors.view import (
 
 __all__ = [
     "PREFIXED_RE",
+    "Mentions",
     "asks_booking",
     "asks_order",
     "id_key",
@@ -172,3 +174,23 @@ def settled(
                 conf = BARE + 0.05 if turn.is_customer else READBACK
                 repeats.append(candidate(value, conf, turn, m.start(), m.end(), source))
     return [c._replace(value=forms.get(id_key(c.value), c.value)) for c in [*cands, *repeats]]
+
+
+class Mentions:
+    """Id mentions found in one call, each noted as written, or spelled and spoken.
+
+    `read(turn, id_start, end)` gives the normalised value and whether it was written;
+    orders and bookings differ only in how they read a value and what they call it.
+    """
+
+    def __init__(self, read: Callable[[TurnView, int, int], tuple[str, bool]], source: str):
+        self.read = read
+        self.source = source
+        self.cands: list[Candidate] = []
+        self.written: list[bool] = []
+
+    def add(self, turn: TurnView, conf: float, start: int, id_start: int, end: int) -> None:
+        """Note one mention: the quote spans [start, end), the id itself [id_start, end)."""
+        value, written = self.read(turn, id_start, end)
+        self.cands.append(candidate(value, conf, turn, start, end, self.source))
+        self.written.append(written)

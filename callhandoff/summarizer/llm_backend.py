@@ -32,6 +32,7 @@ from callhandoff.exceptions import (
     TransportError,
     UserError,
 )
+from callhandoff.extractors.fields import DeterministicFields
 from callhandoff.schema.handoff import ExtractionMeta, Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
@@ -245,7 +246,7 @@ class LLMBackend:
             return to_handoff(
                 extraction,
                 transcript,
-                _NoFields(),
+                DeterministicFields(),
                 meta,
                 phone_regions=self.settings.phone_regions,
                 fuzzy_threshold=self.settings.grounding_fuzzy_threshold,
@@ -299,19 +300,6 @@ class LLMBackend:
     def close(self) -> None:
         """Close the cache database."""
         self._cache.close()
-
-
-class _NoFields:
-    """Stands in for the extractors' result when they failed on a call."""
-
-    order_ids: tuple[Any, ...] = ()
-    skus: tuple[Any, ...] = ()
-    booking_ids: tuple[Any, ...] = ()
-    names: tuple[Any, ...] = ()
-    phones: tuple[Any, ...] = ()
-    emails: tuple[Any, ...] = ()
-    deadline: None = None
-    injection: None = None
 
 
 def _quiet_instructor_logs() -> None:

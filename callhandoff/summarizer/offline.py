@@ -56,6 +56,7 @@ E = TypeVar(
     Workflow,
     ChangeKind,
     InquiryTopic,
+    RiskFlag,
 )
 
 MAX_SECONDARY_INTENTS = 2
@@ -185,57 +186,44 @@ class _Labeller:
         chosen = self.doc.sentences[sentence]
         return Evidence(turn=chosen.turn, quote=chosen.text)
 
-    def one(self, head: str, enum: type[E]) -> Extracted[E] | None:
+    def _value(self, head: str, value: E) -> Extracted[E] | None:
+        """`value` as an Extracted quoting the sentence that decided `head`, or None."""
         prediction = self.predictions[head]
         evidence = self._evidence(prediction.sentence)
-        if prediction.label == NONE or evidence is None:
+        if evidence is None:
             return None
-        return Extracted[enum](  # type: ignore[valid-type]  # the enum is only known at run time
-            value=enum(prediction.label),
+        return Extracted(
+            value=value,
             confidence=round(prediction.probability, 4),
             evidence=evidence,
             source="classifier",
         )
 
+    def one(self, head: str, enum: type[E]) -> Extracted[E] | None:
+        """The label of a multi-class head, unless it is `none`."""
+        label = self.predictions[head].label
+        return None if label == NONE else self._value(head, enum(label))
+
+    def _yes(self, prefix: str, values: Iterable[E]) -> list[Extracted[E]]:
+        """The values whose binary head `<prefix>:<value>` says yes."""
+        found: list[Extracted[E]] = []
+        for value in values:
+            head = f"{prefix}:{value.value}"
+            if head in self.predictions and self.predictions[head].label == "yes":
+                extracted = self._value(head, value)
+                if extracted is not None:
+                    found.append(extracted)
+        return found
+
     def secondary_intents(self, primary: Extracted[Intent] | None) -> list[Extracted[Intent]]:
         """Other intents the caller asked for, most probable first."""
-        found: list[Extracted[Intent]] = []
-        for intent in Intent:
-            prediction = self.predictions.get(f"mention:{intent.value}")
-            if prediction is None or prediction.label != "yes":
-                continue
-            if primary is not None and intent is primary.value:
-                continue
-            evidence = self._evidence(prediction.sentence)
-            if evidence is not None:
-                found.append(
-                    Extracted[Intent](
-                        value=intent,
-                        confidence=round(prediction.probability, 4),
-                        evidence=evidence,
-                        source="classifier",
-                    )
-                )
-        found.sort(key=lambda item: -item.confidence)
+        others = [i for i in Intent if primary is None or i is not primary.value]
+        found = sorted(self._yes("mention", others), key=lambda item: -item.confidence)
         return found[:MAX_SECONDARY_INTENTS]
 
     def risk_flags(self) -> list[Extracted[RiskFlag]]:
-        flags: list[Extracted[RiskFlag]] = []
-        for flag in RiskFlag:
-            prediction = self.predictions.get(f"risk:{flag.value}")
-            if prediction is None or prediction.label != "yes":
-                continue
-            evidence = self._evidence(prediction.sentence)
-            if evidence is not None:
-                flags.append(
-                    Extracted[RiskFlag](
-                        value=flag,
-                        confidence=round(prediction.probability, 4),
-                        evidence=evidence,
-                        source="classifier",
-                    )
-                )
-        return flags
+        """Every risk flag the classifier raises, with its deciding sentence."""
+        return self._yes("risk", RiskFlag)
 
 
 def _with_exact_risks(
