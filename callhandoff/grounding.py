@@ -75,9 +75,14 @@ def _phone_in_quote(value: str, quote: str) -> bool:
 def _email_in_quote(value: str, quote: str) -> bool:
     """An email is supported when its local part and domain name can be read in the quote."""
     local, _, domain = value.partition("@")
-    domain_name = domain.split(".")[0]
-    haystack = _compact(quote) + " " + _compact(_spoken_to_written(quote))
-    return bool(local) and _compact(local) in haystack and _compact(domain_name) in haystack
+    wanted = (_compact(local), _compact(domain.split(".")[0]))
+    if not wanted[0]:
+        return False
+    written = _compact(quote)
+    if all(part in written for part in wanted):
+        return True
+    spoken = _compact(_spoken_to_written(quote))  # "john dot smith at gmail dot com"
+    return all(part in spoken for part in wanted)
 
 
 def _spoken_to_written(text: str) -> str:
