@@ -28,9 +28,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from callhandoff.normalize import digit_key, id_key, name_key
 from callhandoff.pipeline import finish_handoff
 from callhandoff.readers import iter_inputs
-from callhandoff.routing.normalize import digit_key, id_key, name_key
 from callhandoff.routing.router import Router
 from callhandoff.schema import (
     Caller,
@@ -46,7 +46,7 @@ from callhandoff.schema import (
 from callhandoff.schema.enums import Destination, Intent, Speaker
 from callhandoff.settings import Settings
 from callhandoff.store.db import open_store
-from callhandoff.store.routing_tables import bookings, customers, order_items, orders, products
+from callhandoff.store.tables import bookings, customers, order_items, orders, products
 
 CUCOM = Path(__file__).resolve().parents[2] / "shared" / "data" / "cucom" / "ecommerce.jsonl"
 ORDER_ID = re.compile(r"\b(\d{3}-\d{7}-\d{7}|[A-Z]{2,5}-?\d{4,}|\d{6,12})\b")

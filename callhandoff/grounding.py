@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from callhandoff.extractors.spoken import normalize
+from callhandoff.normalize import id_key, phone_national_digits
 from callhandoff.schema.handoff import (
     DroppedValue,
     Evidence,
@@ -33,16 +33,11 @@ from callhandoff.schema.transcript import Transcript
 # handful of characters are noise.
 MIN_FUZZY_QUOTE_CHARS = 12
 
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _NON_DIGIT = re.compile(r"\D+")
 _SPACES = re.compile(r"\s+")
 
 # Extra check for identifier-like fields: the value must be readable in the quote.
 ValueCheck = Callable[[str, str], bool]
-
-
-def _compact(text: str) -> str:
-    return _NON_ALNUM.sub("", text).upper()
 
 
 def _digits(text: str) -> str:
@@ -55,19 +50,18 @@ def _fold(text: str) -> str:
 
 def _identifier_in_quote(value: str, quote: str) -> bool:
     """An id is supported when its letters and digits appear, in order, in the quote."""
-    compact_value = _compact(value)
+    compact_value = id_key(value)
     if not compact_value:
         return False
-    if compact_value in _compact(quote):
+    if compact_value in id_key(quote):
         return True
-    return compact_value in _compact(_spoken_to_written(quote))
+    return compact_value in id_key(_spoken_to_written(quote))
 
 
 def _phone_in_quote(value: str, quote: str) -> bool:
     """An E.164 phone is supported when its national number's digits are in the quote."""
-    try:
-        national = str(phonenumbers.parse(value, None).national_number)
-    except phonenumbers.NumberParseException:
+    national = phone_national_digits(value)
+    if national is None:
         return False
     return national in _digits(quote) or national in _digits(_spoken_to_written(quote))
 
@@ -75,13 +69,13 @@ def _phone_in_quote(value: str, quote: str) -> bool:
 def _email_in_quote(value: str, quote: str) -> bool:
     """An email is supported when its local part and domain name can be read in the quote."""
     local, _, domain = value.partition("@")
-    wanted = (_compact(local), _compact(domain.split(".")[0]))
+    wanted = (id_key(local), id_key(domain.split(".")[0]))
     if not wanted[0]:
         return False
-    written = _compact(quote)
+    written = id_key(quote)
     if all(part in written for part in wanted):
         return True
-    spoken = _compact(_spoken_to_written(quote))  # "john dot smith at gmail dot com"
+    spoken = id_key(_spoken_to_written(quote))  # "john dot smith at gmail dot com"
     return all(part in spoken for part in wanted)
 
 

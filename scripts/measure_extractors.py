@@ -29,7 +29,6 @@ from callhandoff.evals.dataset import load_dataset
 from callhandoff.evals.gold import GoldItem, GoldLabels
 from callhandoff.evals.scorers import normalise_email, normalise_id, normalise_phone, normalise_text
 from callhandoff.extractors import DeterministicFields, extract_deterministic
-from callhandoff.pipeline import reference_time
 from callhandoff.schema import Extracted
 
 PHONE_REGIONS = ("US", "IN", "GB")  # the settings default
@@ -133,7 +132,7 @@ def measure(path: str, origin: str | None, show: set[str], totals: dict[str, Tal
     for item in dataset.items:
         t = item.transcript
         fields = extract_deterministic(
-            t, reference=reference_time(t), phone_regions=list(PHONE_REGIONS)
+            t, reference=t.reference_time(), phone_regions=list(PHONE_REGIONS)
         )
         score_item(item, fields, tallies)
         bad += bad_quotes(item, fields)

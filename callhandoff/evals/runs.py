@@ -1,4 +1,4 @@
-"""Eval runs in the project store (tables from migration m0002_eval_runs).
+"""Eval runs in the project store (rows and queries in `callhandoff.store.eval_runs`).
 
 A run keeps everything needed to re-score it later without the dataset file:
 every item's gold (with its transcript), every output, and its usage. Runs are
@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import sqlalchemy as sa
 from pydantic import AwareDatetime, BaseModel, SecretStr
 from sqlalchemy.engine import Engine
 
@@ -24,45 +23,7 @@ from callhandoff.evals.records import ItemRun, RunOutput
 from callhandoff.exceptions import NotFoundError
 from callhandoff.schema.result import CallResult
 from callhandoff.settings import Settings
-
-# Mirrors of the tables m0002_eval_runs created (a migration is frozen; this may grow).
-_metadata = sa.MetaData()
-runs_table = sa.Table(
-    "eval_runs",
-    _metadata,
-    sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("label", sa.String(200)),
-    sa.Column("dataset_path", sa.String(1000)),
-    sa.Column("dataset_version", sa.String(64)),
-    sa.Column("dataset_items", sa.Integer),
-    sa.Column("split", sa.String(20)),
-    sa.Column("origin", sa.String(20)),
-    sa.Column("backend", sa.String(100)),
-    sa.Column("model", sa.String(200)),
-    sa.Column("prompt_id", sa.String(200)),
-    sa.Column("prompt_hash", sa.String(128)),
-    sa.Column("repeats", sa.Integer),
-    sa.Column("duration_s", sa.Float),
-    sa.Column("settings_json", sa.Text),
-    sa.Column("metrics_json", sa.Text),
-)
-items_table = sa.Table(
-    "eval_run_items",
-    _metadata,
-    sa.Column("run_id", sa.String(64), sa.ForeignKey("eval_runs.run_id"), primary_key=True),
-    sa.Column("item_id", sa.String(200), primary_key=True),
-    sa.Column("repeat_index", sa.Integer, primary_key=True),
-    sa.Column("position", sa.Integer),
-    sa.Column("gold_json", sa.Text),
-    sa.Column("output_json", sa.Text),
-    sa.Column("latency_ms", sa.Float),
-    sa.Column("prompt_tokens", sa.Integer),
-    sa.Column("completion_tokens", sa.Integer),
-    sa.Column("cost_usd", sa.Float),
-    sa.Column("cached", sa.Boolean),
-    sa.Column("error", sa.Text),
-)
+from callhandoff.store import eval_runs as rows
 
 _SECRET_NAME = re.compile(r"(^|_)(key|token|secret|password)$")
 _URL_KEYS = ("base_url", "database_url", "cloudcart_url", "cults_url")
@@ -146,52 +107,48 @@ def save_run(
         settings=safe_settings(settings),
         metrics=metrics,
     )
-    row = record.model_dump(exclude={"settings", "metrics"})
-    row["settings_json"] = json.dumps(record.settings, sort_keys=True)
-    row["metrics_json"] = metrics.model_dump_json()
+    row = rows.EvalRunRow(
+        **record.model_dump(exclude={"settings", "metrics"}),
+        settings_json=json.dumps(record.settings, sort_keys=True),
+        metrics_json=metrics.model_dump_json(),
+    )
     item_rows = [
-        {
-            "run_id": record.run_id,
-            "item_id": run.item_id,
-            "repeat_index": run.repeat,
-            "position": run.position,
-            "gold_json": run.item.model_dump_json(exclude_none=True),
-            "output_json": run.result.model_dump_json() if run.result is not None else None,
-            "latency_ms": run.latency_ms,
-            "prompt_tokens": run.prompt_tokens,
-            "completion_tokens": run.completion_tokens,
-            "cost_usd": run.cost_usd,
-            "cached": run.cached,
-            "error": run.error,
-        }
+        rows.EvalItemRow(
+            run_id=record.run_id,
+            item_id=run.item_id,
+            repeat_index=run.repeat,
+            position=run.position,
+            gold_json=run.item.model_dump_json(exclude_none=True),
+            output_json=run.result.model_dump_json() if run.result is not None else None,
+            latency_ms=run.latency_ms,
+            prompt_tokens=run.prompt_tokens,
+            completion_tokens=run.completion_tokens,
+            cost_usd=run.cost_usd,
+            cached=run.cached,
+            error=run.error,
+        )
         for run in output.items
     ]
-    with engine.begin() as connection:
-        connection.execute(runs_table.insert().values(**row))
-        if item_rows:
-            connection.execute(items_table.insert(), item_rows)
+    rows.insert_run(engine, row, item_rows)
     return record
 
 
-def _record(row: sa.Row[Any]) -> RunRecord:
-    data = dict(row._mapping)
-    created = data["created_at"]
-    if created.tzinfo is None:  # SQLite drops the zone; the store writes UTC
-        data["created_at"] = created.replace(tzinfo=UTC)
-    data["settings"] = json.loads(data.pop("settings_json"))
-    data["metrics"] = RunMetrics.model_validate_json(data.pop("metrics_json"))
-    return RunRecord.model_validate(data)
+def _record(row: rows.EvalRunRow) -> RunRecord:
+    data = {
+        name: getattr(row, name)
+        for name in RunRecord.model_fields
+        if name not in {"settings", "metrics"}
+    }
+    return RunRecord(
+        **data,
+        settings=json.loads(row.settings_json),
+        metrics=RunMetrics.model_validate_json(row.metrics_json),
+    )
 
 
 def list_runs(engine: Engine, limit: int = 20) -> list[RunRecord]:
     """The most recent runs, newest first."""
-    query = (
-        sa.select(runs_table)
-        .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
-        .limit(limit)
-    )
-    with engine.connect() as connection:
-        return [_record(row) for row in connection.execute(query)]
+    return [_record(row) for row in rows.recent_runs(engine, limit)]
 
 
 def _latest_offset(ref: str) -> int | None:
@@ -207,23 +164,12 @@ def _latest_offset(ref: str) -> int | None:
 def resolve_run_id(engine: Engine, ref: str) -> str:
     """A full run id from an id, a unique prefix of one, `latest` or `latest~N`."""
     back = _latest_offset(ref)
-    with engine.connect() as connection:
-        if back is not None:
-            query = (
-                sa.select(runs_table.c.run_id)
-                .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
-                .offset(back)
-                .limit(1)
-            )
-            found = connection.execute(query).scalar_one_or_none()
-            if found is None:
-                raise NotFoundError(f"no eval run {ref!r}: run `callhandoff eval run` first")
-            return str(found)
-        prefix = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = sa.select(runs_table.c.run_id).where(
-            runs_table.c.run_id.like(f"{prefix}%", escape="\\")
-        )
-        matches = sorted(str(r) for r in connection.execute(query).scalars())
+    if back is not None:
+        found = rows.run_id_back(engine, back)
+        if found is None:
+            raise NotFoundError(f"no eval run {ref!r}: run `callhandoff eval run` first")
+        return found
+    matches = rows.run_ids_starting(engine, ref)
     if ref in matches:
         return ref
     if not matches:
@@ -235,21 +181,13 @@ def resolve_run_id(engine: Engine, ref: str) -> str:
 
 def load_run(engine: Engine, ref: str) -> RunRecord:
     """The stored run `ref` (id, unique prefix, `latest`)."""
-    run_id = resolve_run_id(engine, ref)
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(runs_table).where(runs_table.c.run_id == run_id)).one()
+    row = rows.run(engine, resolve_run_id(engine, ref))
+    assert row is not None, "a resolved run id names a stored run"
     return _record(row)
 
 
 def load_items(engine: Engine, run_id: str) -> list[ItemRun]:
     """Every item output of a run, in dataset order then repeat order."""
-    query = (
-        sa.select(items_table)
-        .where(items_table.c.run_id == run_id)
-        .order_by(items_table.c.repeat_index, items_table.c.position)
-    )
-    with engine.connect() as connection:
-        rows = list(connection.execute(query))
     return [
         ItemRun(
             item=GoldItem.model_validate_json(row.gold_json),
@@ -264,8 +202,8 @@ def load_items(engine: Engine, run_id: str) -> list[ItemRun]:
             prompt_tokens=row.prompt_tokens,
             completion_tokens=row.completion_tokens,
             cost_usd=row.cost_usd,
-            cached=bool(row.cached),
+            cached=row.cached,
             error=row.error,
         )
-        for row in rows
+        for row in rows.items(engine, run_id)
     ]

@@ -25,9 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-import phonenumbers
+from callhandoff.normalize import clean_email, id_key, phone_e164
 
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _PHONE_JUNK = re.compile(r"[^\d+]")
@@ -61,29 +60,24 @@ class Outcome:
 
 def normalise_id(value: object) -> str | None:
     """Order, SKU, booking and customer ids: letters and digits only, upper-case."""
-    text = _NON_ALNUM.sub("", str(value)).upper()
-    return text or None
+    return id_key(str(value)) or None
 
 
 def normalise_phone(value: object) -> str | None:
-    """E.164 when the number parses with its country code, else '+' and digits as given."""
+    """E.164 for a valid number with its country code, else "+" and the digits as given."""
     text = str(value).strip()
     if not text:
         return None
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    e164 = phone_e164(text, regions=())
+    if e164 is not None:
+        return e164
     compact = _PHONE_JUNK.sub("", text)
     return compact or None
 
 
 def normalise_email(value: object) -> str | None:
     """Trimmed, lower-case, without a `mailto:` prefix."""
-    text = str(value).strip().lower().removeprefix("mailto:")
-    return text or None
+    return clean_email(str(value)) or None
 
 
 def normalise_enum(value: object) -> str | None:

@@ -22,7 +22,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped, unused-ignore]  # no types-PyYAML in the venv
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.evals.costs import DecisionCosts

@@ -14,7 +14,6 @@ from typing import Final
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from callhandoff.exceptions import ConfigError
 from callhandoff.extractors.names import name_candidates
 from callhandoff.extractors.sensitive import luhn_ok
 from callhandoff.extractors.view import (
@@ -28,6 +27,7 @@ from callhandoff.extractors.view import (
     rank,
     view_of,
 )
+from callhandoff.normalize import checked_regions, parse_phone
 from callhandoff.schema import Extracted, Transcript
 
 __all__ = ["find_emails", "find_names", "find_phones"]
@@ -58,30 +58,6 @@ _EMAIL_RE: Final = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.
 _EMAIL_CUE_RE: Final = re.compile(r"\b(?:e-?mail|mail|gmail|send|reach|contact)\b", re.I)
 
 
-def _checked_regions(regions: Sequence[str]) -> list[str]:
-    """Upper-cased regions; an unknown one is a configuration mistake, not a silent miss."""
-    upper = [r.strip().upper() for r in regions]
-    unknown = [r for r in upper if r not in phonenumbers.SUPPORTED_REGIONS]
-    if unknown:
-        raise ConfigError(
-            f"phone_regions: unknown region(s) {', '.join(map(repr, unknown))}; use ISO 3166 "
-            "codes such as 'US', 'IN', 'GB' (CALLHANDOFF_PHONE_REGIONS)"
-        )
-    return upper
-
-
-def _parse_phone(raw: str, regions: Sequence[str]) -> phonenumbers.PhoneNumber | None:
-    """The first region (in order) under which `raw` is a valid number."""
-    for region in regions:
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return number
-    return None
-
-
 def find_phones(t: Transcript | CallView, regions: Sequence[str]) -> list[Extracted[str]]:
     """Phone numbers said in the call as E.164, the caller's own first.
 
@@ -89,7 +65,7 @@ def find_phones(t: Transcript | CallView, regions: Sequence[str]) -> list[Extrac
     to the agent's request is trusted; a bare one only when it is a mobile number.
     Order ids, card numbers, account and tracking numbers are not phones.
     """
-    regions = _checked_regions(regions)
+    regions = checked_regions(regions)
     view = view_of(t)
     cands: list[Candidate] = []
     for turn in view.turns:
@@ -115,7 +91,7 @@ def find_phones(t: Transcript | CallView, regions: Sequence[str]) -> list[Extrac
                 continue
             if len(digits) >= 13 and luhn_ok(digits):
                 continue
-            number = _parse_phone(raw, regions)
+            number = parse_phone(raw, regions)
             if number is None:
                 continue
             cued = bool(_PHONE_CUE_RE.search(text, max(0, m.start() - 40), m.start()))

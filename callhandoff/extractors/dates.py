@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Final, NamedTuple
 
-from dateutil.relativedelta import (  # type: ignore[import-untyped]
+from dateutil.relativedelta import (
     FR,
     MO,
     SA,
@@ -22,6 +22,7 @@ from dateutil.relativedelta import (  # type: ignore[import-untyped]
     TU,
     WE,
     relativedelta,
+    weekday,
 )
 
 from callhandoff.extractors.view import CallView, TurnView, extracted, view_of
@@ -113,9 +114,16 @@ class _Found(NamedTuple):
     deadline: Deadline
 
 
-def _shift(ref: dt.date, **kwargs: object) -> dt.date:
-    """`ref + relativedelta(**kwargs)` as a plain date."""
-    moved = ref + relativedelta(**kwargs)
+def _shift(
+    ref: dt.date,
+    *,
+    days: int = 0,
+    months: int = 0,
+    day: int | None = None,
+    weekday: weekday | None = None,
+) -> dt.date:
+    """`ref + relativedelta(...)` as a plain date."""
+    moved = ref + relativedelta(days=days, months=months, day=day, weekday=weekday)
     return dt.date(moved.year, moved.month, moved.day)
 
 

@@ -26,13 +26,13 @@ from callhandoff.extractors.view import (
     candidate,
     questions,
 )
+from callhandoff.normalize import id_key
 
 __all__ = [
     "PREFIXED_RE",
     "Mentions",
     "asks_booking",
     "asks_order",
-    "id_key",
     "may_hold_prefixed",
     "prefixed_value",
     "settled",
@@ -56,7 +56,6 @@ _NOT_PREFIXES: Final = frozenset(
     "CRN ARN RRN UPI IFSC OTP PIN CVV GST IMEI SN RTX GTX".split()
 )
 _YEAR_RE: Final = re.compile(r"(?:19|20)\d\d")
-_NON_ALNUM_RE: Final = re.compile(r"[^A-Za-z0-9]")
 _GROUP_SPLIT_RE: Final = re.compile(r"[ \t]*[-–][ \t]*|,?[ \t]+")
 
 _OTHER_ASK_RE: Final = re.compile(
@@ -88,11 +87,6 @@ _BOOKING_ASK_WORDS: Final = frozenset(
 def may_hold_prefixed(text: str) -> bool:
     """False when `text` certainly holds no `PREFIXED_RE` match (a cheap first test)."""
     return _MAYBE_PREFIXED_RE.search(text) is not None
-
-
-def id_key(value: str) -> str:
-    """The letters and digits of an id, upper-cased: two spellings of one id share it."""
-    return _NON_ALNUM_RE.sub("", value).upper()
 
 
 def usable_prefix(letters: str) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from callhandoff.normalize import fold, id_key
 from callhandoff.routing.match_types import PRODUCT_INTENTS, RETURN_INTENTS, MatchOutcome
-from callhandoff.routing.normalize import fold, id_key
 from callhandoff.schema.enums import Intent
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.transcript import Transcript

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import InputError
+from callhandoff.normalize import digit_key, id_key, name_key
 from callhandoff.routing.directory_files import DirectoryData, Where
-from callhandoff.routing.normalize import digit_key, id_key, name_key
-from callhandoff.store.routing_tables import (
+from callhandoff.store.tables import (
     bookings,
     customers,
     order_items,

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from callhandoff.routing.normalize import email_key, phone_e164
+from callhandoff.normalize import email_key, phone_e164
 from callhandoff.schema.enums import Destination
 
 _TRUE = {"true", "yes", "y", "1", "t"}

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import NotFoundError
-from callhandoff.store.routing_tables import (
+from callhandoff.store.tables import (
     calls,
     decisions,
     outbox,

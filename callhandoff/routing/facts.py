@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from callhandoff.normalize import fold
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.normalize import fold
 from callhandoff.routing.policy_file import Policy
 from callhandoff.schema.enums import Intent, Workflow
 from callhandoff.schema.handoff import Extracted, FieldChange, Handoff

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from callhandoff.routing.normalize import digit_key, fold, id_key
+from callhandoff.normalize import digit_key, fold, id_key
 from callhandoff.routing.records import (
     BookingRecord,
     CustomerRecord,
@@ -23,7 +23,7 @@ from callhandoff.routing.records import (
     order_from,
     product_from,
 )
-from callhandoff.store.routing_tables import bookings, customers, order_items, orders, products
+from callhandoff.store.tables import bookings, customers, order_items, orders, products
 
 _ORDER_BY_KEY = sa.select(orders).where(
     orders.c.destination == sa.bindparam("destination"), orders.c.order_key == sa.bindparam("key")

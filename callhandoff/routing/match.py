@@ -19,6 +19,7 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 from sqlalchemy.engine import Connection
 
+from callhandoff.normalize import fold, id_key, name_key
 from callhandoff.routing.checks import store_findings
 from callhandoff.routing.lookup import DirectoryLookup
 from callhandoff.routing.match_types import (
@@ -27,7 +28,6 @@ from callhandoff.routing.match_types import (
     MatchOutcome,
     MatchSettings,
 )
-from callhandoff.routing.normalize import fold, id_key, name_key
 from callhandoff.routing.records import (
     BookingRecord,
     CustomerRecord,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from callhandoff.exceptions import UnknownDestinationError
+from callhandoff.normalize import fold
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.normalize import fold
 from callhandoff.routing.policy import Verdict
 from callhandoff.routing.policy_file import Policy
 from callhandoff.schema.enums import DecisionKind, Destination, RefundExpectation

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml  # type: ignore[import-untyped,unused-ignore]
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError

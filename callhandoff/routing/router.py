@@ -135,7 +135,7 @@ class Router:
             transcript_changed=new_version and previous.exists,
             changed_after_delivery=new_version and previous.delivered,
         )
-        reference = transcript.started_at or now
+        reference = transcript.reference_time(now)
         handoff = call.handoff
         outcome = self.matcher.match(connection, handoff, transcript, reference)
         customer, order = outcome.customer, outcome.order

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from callhandoff.routing.normalize import email_key, phone_e164
+from callhandoff.normalize import email_key, phone_e164
 from callhandoff.schema.handoff import Extracted, Handoff
 from callhandoff.schema.transcript import Transcript
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -71,6 +72,13 @@ class Transcript(BaseModel):
         payload = self.model_dump(mode="json", exclude={"source"})
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def reference_time(self, now: datetime | None = None) -> datetime:
+        """The moment relative dates in the call resolve against: the call start, else `now`.
+
+        `now` defaults to the current UTC time; the router passes its own clock.
+        """
+        return self.started_at or now or datetime.now(UTC)
 
     def customer_turn_indexes(self) -> list[int]:
         """Indexes of the turns spoken by the customer, in order."""

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, RowMapping
 
-from callhandoff.store.routing_tables import (
+from callhandoff.store.tables import (
     calls,
     decisions,
     extractions,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 
 from callhandoff.store.calls import DEAD, PENDING, SENT
-from callhandoff.store.routing_tables import outbox, outbox_attempts
+from callhandoff.store.tables import outbox, outbox_attempts
 
 STATES = ("pending", "sent", "dead", "superseded")
 

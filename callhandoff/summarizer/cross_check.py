@@ -10,19 +10,15 @@ extractors did not find is kept only when it is grounded, with a lower confidenc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-
-import phonenumbers
 
 from callhandoff.grounding import quote_in_text
 from callhandoff.schema.handoff import Deadline, Extracted
 from callhandoff.schema.transcript import Transcript
 
 DISAGREEMENT_FACTOR = 0.6
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 
 
 class DeterministicLike(Protocol):
@@ -52,42 +48,14 @@ Extractor = Callable[[Transcript], DeterministicLike]
 def default_extractor(phone_regions: list[str]) -> Extractor:
     """`callhandoff.extractors.extract_deterministic`, with the call start as reference time."""
     from callhandoff.extractors import extract_deterministic
-    from callhandoff.pipeline import reference_time
 
     def extract(transcript: Transcript) -> DeterministicLike:
         fields: DeterministicLike = extract_deterministic(
-            transcript, reference=reference_time(transcript), phone_regions=phone_regions
+            transcript, reference=transcript.reference_time(), phone_regions=phone_regions
         )
         return fields
 
     return extract
-
-
-def normalize_id(value: str) -> str:
-    """Order ids compare on their letters and digits, upper-cased."""
-    return _NON_ALNUM.sub("", value).upper()
-
-
-def normalize_email(value: str) -> str:
-    """Emails compare lower-cased, without surrounding spaces."""
-    return value.strip().lower()
-
-
-def phone_normalizer(regions: Sequence[str]) -> Callable[[str], str | None]:
-    """E.164 for a phone said with or without a country code; None when it is not a number."""
-
-    def normalize(value: str) -> str | None:
-        candidates: list[str | None] = [None] if value.strip().startswith("+") else []
-        for region in [*candidates, *regions]:
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-        return None
-
-    return normalize
 
 
 @dataclass

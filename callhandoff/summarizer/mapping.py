@@ -14,10 +14,12 @@ no intent, and `meta.fallback_reason` saying why, so the policy sends it to revi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from callhandoff.extractors.changes import find_field_changes
 from callhandoff.extractors.follow_up import find_follow_up
+from callhandoff.normalize import email_key, id_key, phone_e164
 from callhandoff.schema.enums import Intent, ReturnReason, Workflow
 from callhandoff.schema.handoff import (
     Caller,
@@ -35,9 +37,6 @@ from callhandoff.schema.transcript import Transcript
 from callhandoff.summarizer.cross_check import (
     DeterministicLike,
     Reconciled,
-    normalize_email,
-    normalize_id,
-    phone_normalizer,
     reconcile,
 )
 from callhandoff.summarizer.response_model import CallExtraction, Cited
@@ -128,17 +127,20 @@ def to_handoff(
         return result
 
     llm_orders = [extracted(o, o.value, transcript) for o in x.order_ids]
-    orders = check("order_id", _first(llm_orders), fields.order_ids, normalize_id)
+    orders = check("order_id", _first(llm_orders), fields.order_ids, id_key)
     other_orders = list(orders.others)
-    seen = {normalize_id(o.value) for o in [orders.value, *other_orders] if o is not None}
+    seen = {id_key(o.value) for o in [orders.value, *other_orders] if o is not None}
     for extra in llm_orders[1:]:
-        if normalize_id(extra.value) not in seen:
-            other_orders.append(extra.model_copy(update={"value": normalize_id(extra.value)}))
-            seen.add(normalize_id(extra.value))
+        if id_key(extra.value) not in seen:
+            other_orders.append(extra.model_copy(update={"value": id_key(extra.value)}))
+            seen.add(id_key(extra.value))
     phone = check(
-        "phone", _opt(x.phone, transcript), fields.phones, phone_normalizer(phone_regions)
+        "phone",
+        _opt(x.phone, transcript),
+        fields.phones,
+        partial(phone_e164, regions=phone_regions),
     )
-    email = check("email", _opt(x.email, transcript), fields.emails, normalize_email)
+    email = check("email", _opt(x.email, transcript), fields.emails, email_key)
 
     intent: Extracted[Intent] = extracted(x.intent, x.intent.value, transcript)
     reason = _opt(x.return_reason, transcript)

@@ -83,7 +83,7 @@ class OfflineBackend:
     def extract(self, transcript: Transcript) -> Handoff:
         """The handoff for one call (not yet grounded: the pipeline grounds every backend)."""
         started = time.perf_counter()
-        reference = transcript.started_at or datetime.now(UTC)
+        reference = transcript.reference_time()
         fields = extract_deterministic(
             transcript, reference=reference, phone_regions=self.settings.phone_regions
         )

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from callhandoff.grounding import VALUE_CHECKS, quote_in_text
+from callhandoff.normalize import id_key
 from callhandoff.schema.enums import (
     Intent,
     RefundExpectation,
@@ -36,7 +37,6 @@ from callhandoff.schema.enums import (
 )
 from callhandoff.schema.handoff import SUMMARY_MAX_WORDS
 
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _NON_DIGIT = re.compile(r"\D+")
 _FEEDBACK_TURN_CHARS = 160
 
@@ -204,22 +204,10 @@ class CallExtraction(BaseModel):
         return self
 
 
-def _compact(text: str) -> str:
-    return _NON_ALNUM.sub("", text).upper()
-
-
-def _guarded(check: Callable[[str, str], bool], value: str, quote: str) -> bool:
-    """Run a grounding value check; the spoken-digits helper may not be installed yet."""
-    try:
-        return check(value, quote)
-    except ImportError:
-        return False
-
-
 def _id_in_quote(value: str, quote: str) -> bool:
-    compact = _compact(value)
+    compact = id_key(value)
     return bool(compact) and (
-        compact in _compact(quote) or _guarded(VALUE_CHECKS["records.order_id"], value, quote)
+        compact in id_key(quote) or VALUE_CHECKS["records.order_id"](value, quote)
     )
 
 
@@ -230,13 +218,13 @@ def _phone_in_quote(value: str, quote: str) -> bool:
         return False
     if digits in said or digits[-10:] in said:
         return True
-    return _guarded(VALUE_CHECKS["caller.phone"], value, quote)
+    return VALUE_CHECKS["caller.phone"](value, quote)
 
 
 def _email_in_quote(value: str, quote: str) -> bool:
     if value.lower() in quote.lower():
         return True
-    return _guarded(VALUE_CHECKS["caller.email"], value.lower(), quote)
+    return VALUE_CHECKS["caller.email"](value.lower(), quote)
 
 
 _VALUE_RULES: dict[str, tuple[Callable[[str, str], bool], str]] = {

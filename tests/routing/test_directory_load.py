@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from callhandoff.routing.directory import directory_stats, load_directory
 from callhandoff.routing.directory_files import read_directory
-from callhandoff.store.routing_tables import customers, order_items, orders
+from callhandoff.store.tables import customers, order_items, orders
 from tests.routing.helpers import FIXTURES, STORE
 
 UTC_ZONE = ZoneInfo("UTC")

@@ -15,7 +15,7 @@ from callhandoff.schema import Handoff, Rejected, Transcript
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.settings import Settings
 from callhandoff.store import outbox as outbox_store
-from callhandoff.store.routing_tables import (
+from callhandoff.store.tables import (
     calls,
     decisions,
     extractions,

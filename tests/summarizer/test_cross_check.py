@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from callhandoff.summarizer.cross_check import (
-    DISAGREEMENT_FACTOR,
-    normalize_email,
-    normalize_id,
-    phone_normalizer,
-    reconcile,
-)
+from functools import partial
+
+from callhandoff.normalize import email_key, id_key, phone_e164
+from callhandoff.summarizer.cross_check import DISAGREEMENT_FACTOR, reconcile
 
 from .helpers import ex, transcript
 
@@ -28,7 +25,7 @@ def check(name: str, llm: object, found: list[object], norm: object):  # type: i
 def test_agreement_keeps_the_extractor_form_and_the_higher_confidence() -> None:
     llm = ex("5022345678 9012345", 0, "Order 502-2345678-9012345", confidence=0.85, source="llm")
     rule = ex("502-2345678-9012345", 0, "502-2345678-9012345", confidence=0.9)
-    result = check("order_id", llm, [rule], normalize_id)
+    result = check("order_id", llm, [rule], id_key)
     assert result.value is not None and result.value.value == "502-2345678-9012345"
     assert result.value.confidence == 0.9 and result.value.source == "llm+rule"
     assert result.disagreement is None
@@ -37,7 +34,7 @@ def test_agreement_keeps_the_extractor_form_and_the_higher_confidence() -> None:
 def test_disagreement_keeps_the_grounded_extractor_value_with_lower_confidence() -> None:
     llm = ex("111-2223334-4445556", 0, "maybe 111-2223334-4445556", source="llm")
     rule = ex("502-2345678-9012345", 0, "502-2345678-9012345", confidence=0.9)
-    result = check("order_id", llm, [rule], normalize_id)
+    result = check("order_id", llm, [rule], id_key)
     assert result.value is not None and result.value.value == "502-2345678-9012345"
     assert result.value.confidence == round(0.9 * DISAGREEMENT_FACTOR, 3)
     assert result.disagreement == (
@@ -48,7 +45,7 @@ def test_disagreement_keeps_the_grounded_extractor_value_with_lower_confidence()
 
 
 def test_phone_comparison_is_on_e164() -> None:
-    norm = phone_normalizer(["US"])
+    norm = partial(phone_e164, regions=["US"])
     assert norm("(415) 555-2671") == "+14155552671"
     assert norm("not a phone") is None
     llm = ex("415-555-2671", 1, "415 555 2671", source="llm")
@@ -60,16 +57,16 @@ def test_phone_comparison_is_on_e164() -> None:
 
 def test_model_only_values_are_kept_lower_or_dropped() -> None:
     grounded = ex("415 555 2671", 1, "415 555 2671", confidence=0.85, source="llm")
-    kept = check("phone", grounded, [], phone_normalizer(["US"]))
+    kept = check("phone", grounded, [], partial(phone_e164, regions=["US"]))
     assert kept.value is not None and kept.value.value == "+14155552671"
     assert kept.value.confidence < 0.85 and "extractors found none" in (kept.disagreement or "")
     invented = ex("bob@x.io", 1, "bob at x dot io", source="llm")
-    dropped = check("email", invented, [], normalize_email)
+    dropped = check("email", invented, [], email_key)
     assert dropped.value is None and "not grounded" in (dropped.disagreement or "")
 
 
 def test_no_model_value_takes_the_extractors() -> None:
     rule = ex("a@b.co", 0, "a@b.co")
     second = ex("c@d.co", 1, "c@d.co")
-    result = check("email", None, [rule, second], normalize_email)
+    result = check("email", None, [rule, second], email_key)
     assert result.value == rule and result.others == [second] and result.disagreement is None

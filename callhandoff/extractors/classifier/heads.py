@@ -8,11 +8,11 @@ binary head `risk:<flag>` with labels `no` / `yes`, and so is each intent's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from callhandoff.evals.gold import GoldLabels
 from callhandoff.schema.enums import (
     ChangeKind,
     InquiryTopic,
@@ -26,6 +26,34 @@ from callhandoff.schema.enums import (
 )
 
 NONE = "none"
+
+
+class GoldLabels(Protocol):
+    """The labels a head reads at training time (`callhandoff.evals.gold.GoldLabels` has them).
+
+    A protocol, so the extractors never import the eval suite.
+    """
+
+    @property
+    def intent(self) -> Intent: ...
+    @property
+    def secondary_intents(self) -> Sequence[Intent]: ...
+    @property
+    def return_reason(self) -> ReturnReason | None: ...
+    @property
+    def refund_expectation(self) -> RefundExpectation | None: ...
+    @property
+    def urgency(self) -> Urgency: ...
+    @property
+    def sentiment(self) -> Sentiment | None: ...
+    @property
+    def workflow(self) -> Workflow | None: ...
+    @property
+    def change_kind(self) -> ChangeKind | None: ...
+    @property
+    def inquiry_topic(self) -> InquiryTopic | None: ...
+    @property
+    def risk_flags(self) -> Sequence[RiskFlag]: ...
 
 
 @dataclass(frozen=True)

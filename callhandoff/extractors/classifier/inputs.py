@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from callhandoff.extractors.fields import DeterministicFields
-
 from callhandoff.extractors.classifier.cues import days_until, doc_cues
 from callhandoff.extractors.classifier.features import DocFeatures, featurize
+from callhandoff.extractors.fields import DeterministicFields
 from callhandoff.schema.transcript import Transcript
 
 

@@ -1,6 +1,6 @@
 """Routing store: the store directory, calls and their versions, decisions, reviews, the outbox.
 
-Frozen once landed: the runtime table objects live in `callhandoff.store.routing_tables`
+Frozen once landed: the runtime table objects live in `callhandoff.store.tables`
 and must describe the same columns; change the schema with a new, higher migration.
 """
 

@@ -1,4 +1,4 @@
-"""Migration m0001_routing: the tables exist, match the runtime definitions, and index lookups."""
+"""The migrations and the runtime tables agree: every table, column, type and lookup index."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from callhandoff.store.db import applied_migrations, open_store
-from callhandoff.store.routing_tables import metadata
+from callhandoff.store.tables import metadata
 
 
 def test_m0001_creates_every_routing_table_once(tmp_path: Path) -> None:
@@ -32,11 +32,26 @@ def test_m0001_creates_every_routing_table_once(tmp_path: Path) -> None:
     } <= names
 
 
-def test_runtime_tables_describe_the_migrated_columns(tmp_path: Path) -> None:
-    inspector = sa.inspect(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+def _type_name(column_type: sa.types.TypeEngine[object], dialect: sa.Dialect) -> str:
+    """The column type as the database spells it (a decorator by the type it stores)."""
+    if isinstance(column_type, sa.types.TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type.compile(dialect=dialect)
+
+
+def test_runtime_tables_describe_every_migrated_table_and_column(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    inspector = sa.inspect(engine)
+    migrated_tables = set(inspector.get_table_names()) - {"_migrations"}
+    assert migrated_tables == set(metadata.tables), "a migrated table has no runtime mirror"
     for table in metadata.sorted_tables:
-        migrated = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
-        runtime = {c.name: c.nullable for c in table.columns}
+        migrated = {
+            c["name"]: (_type_name(c["type"], engine.dialect), c["nullable"])
+            for c in inspector.get_columns(table.name)
+        }
+        runtime = {
+            c.name: (_type_name(c.type, engine.dialect), c.nullable) for c in table.columns
+        }
         assert migrated == runtime, table.name
 
 

@@ -1,8 +1,10 @@
-"""Runtime table objects for the routing store (created by migration m0001_routing).
+"""Runtime table objects for every table of the store, in one metadata.
 
-These describe the same columns as the migration; `tests/store` checks that they
-agree with the migrated database. Timestamps go through `UTCDateTime` so every
-value read back is timezone-aware, on SQLite (which stores no offset) as on PostgreSQL.
+The migrations create the tables (m0001_routing, m0002_eval_runs, ...); these
+objects describe the same columns and types, and `tests/store/test_tables.py`
+checks every table and column against a migrated database. Timestamps go through
+`UTCDateTime` so every value read back is timezone-aware, on SQLite (which stores no
+offset) as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -228,4 +230,45 @@ outbox_attempts = sa.Table(
     sa.Column("duration_ms", sa.Float, nullable=False),
 )
 
-DIRECTORY_TABLES = (customers, orders, order_items, products, bookings)
+eval_runs = sa.Table(
+    "eval_runs",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("label", sa.String(200)),
+    sa.Column("dataset_path", sa.String(1000), nullable=False),
+    sa.Column("dataset_version", sa.String(64), nullable=False),
+    sa.Column("dataset_items", sa.Integer, nullable=False),
+    sa.Column("split", sa.String(20)),
+    sa.Column("origin", sa.String(20)),
+    sa.Column("backend", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(200)),
+    sa.Column("prompt_id", sa.String(200)),
+    sa.Column("prompt_hash", sa.String(128)),
+    sa.Column("repeats", sa.Integer, nullable=False),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("settings_json", sa.Text, nullable=False),
+    sa.Column("metrics_json", sa.Text, nullable=False),
+)
+
+eval_run_items = sa.Table(
+    "eval_run_items",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(64),
+        sa.ForeignKey("eval_runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("item_id", sa.String(200), primary_key=True),
+    sa.Column("repeat_index", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("gold_json", sa.Text, nullable=False),
+    sa.Column("output_json", sa.Text),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("prompt_tokens", sa.Integer, nullable=False),
+    sa.Column("completion_tokens", sa.Integer, nullable=False),
+    sa.Column("cost_usd", sa.Float, nullable=False),
+    sa.Column("cached", sa.Boolean, nullable=False),
+    sa.Column("error", sa.Text),
+)
