@@ -89,9 +89,7 @@ def run_id_back(engine: Engine, back: int) -> str | None:
 def run_ids_starting(engine: Engine, prefix: str) -> list[str]:
     """Every run id that starts with `prefix` (taken literally), sorted."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = sa.select(eval_runs.c.run_id).where(
-        eval_runs.c.run_id.like(f"{escaped}%", escape="\\")
-    )
+    query = sa.select(eval_runs.c.run_id).where(eval_runs.c.run_id.like(f"{escaped}%", escape="\\"))
     with engine.connect() as connection:
         return sorted(str(r) for r in connection.execute(query).scalars())
 

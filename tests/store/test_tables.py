@@ -49,9 +49,7 @@ def test_runtime_tables_describe_every_migrated_table_and_column(tmp_path: Path)
             c["name"]: (_type_name(c["type"], engine.dialect), c["nullable"])
             for c in inspector.get_columns(table.name)
         }
-        runtime = {
-            c.name: (_type_name(c.type, engine.dialect), c.nullable) for c in table.columns
-        }
+        runtime = {c.name: (_type_name(c.type, engine.dialect), c.nullable) for c in table.columns}
         assert migrated == runtime, table.name
 
 
