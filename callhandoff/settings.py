@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -16,6 +17,23 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from callhandoff.schema.enums import Destination
 
 BackendName = Literal["auto", "offline", "openai"]
+
+
+def hide_password(url: str) -> str:
+    """`url` with any password replaced by `***`, for messages, reports and stored settings."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unreadable URL>"
+    if password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
+
+
 InstructorModeName = Literal["tools", "json_schema", "json"]
 ProviderName = Literal["auto", "openai", "azure", "vllm", "ollama", "llamacpp", "other"]  # LLM
 
@@ -158,6 +176,16 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to SQLite inside the data directory."""
         return self.database_url or f"sqlite:///{self.data_dir / 'callhandoff.db'}"
+
+    @property
+    def store_label(self) -> str:
+        """The store URL as it may be shown: password hidden, SQLite paths made absolute."""
+        url = self.resolved_database_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                return f"sqlite:///{Path(path).resolve()}"
+        return hide_password(url)
 
     @property
     def resolved_backend(self) -> Literal["offline", "openai"]:

@@ -1,19 +1,28 @@
-"""What every command shares: building settings from flags, failing with a clear message."""
+"""What every command shares: settings from flags, the store, failing with a clear message.
+
+Command modules import only what their option declarations need at the top;
+everything else is imported inside the command, so `callhandoff --help`,
+`schema`, `explain` and `outbox` start without loading the extraction stack.
+"""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from callhandoff.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print `error: message` to stderr and exit with `code` (2: fix the input or settings)."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -28,3 +37,19 @@ def load_settings(overrides: dict[str, Any]) -> Settings:
             for err in exc.errors()
         )
         fail(f"invalid settings: {problems}")
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The store the settings name, migrated; a store that cannot be opened is an error line."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.store.db import open_store
+
+    try:
+        return open_store(settings.resolved_database_url)
+    except CallhandoffError as exc:
+        fail(str(exc))
+
+
+def store_line(settings: Settings) -> str:
+    """`store: <url>` for report headers, so a run from another folder is never silent."""
+    return f"store: {settings.store_label}"

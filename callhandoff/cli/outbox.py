@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.routing.delivery import (
-    Deliverer,
-    DeliveryConfig,
-    lookup_request,
-    new_values,
-    prepare,
-)
-from callhandoff.store import outbox as store
-from callhandoff.store.db import open_store
+from callhandoff.cli.common import fail, load_settings, open_engine, store_line
+from callhandoff.store.rows import OutboxRow, OutboxState
 
-StateName = Literal["pending", "sent", "dead", "superseded"]
+if TYPE_CHECKING:
+    from callhandoff.routing.delivery.sender import DeliveryConfig
 
 
-def _dry_run_text(row: store.OutboxRow, config: DeliveryConfig) -> str:
+def _dry_run_text(row: OutboxRow, config: DeliveryConfig) -> str:
     """Exactly what would be sent for one row, plus the diff for updates."""
+    from callhandoff.routing.delivery.sender import lookup_request, new_values, prepare
+
     request = prepare(row, config)
     lines = [f"# outbox #{row.id}  call {row.call_id}  {row.action} ({row.destination})"]
     if row.destination == "cults":
@@ -59,13 +54,18 @@ def deliver(
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
 ) -> None:
     """Send pending outbox actions to the configured Cloudcart / Cults endpoints."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.routing.delivery.sender import Deliverer, DeliveryConfig
+    from callhandoff.store import outbox as store
+
     settings = load_settings({})
     config = DeliveryConfig.from_settings(settings)
     configured = any(config.configured(d) for d in ("cloudcart", "cults"))
     preview = dry_run if dry_run is not None else not configured
     console = Console()
+    console.print(store_line(settings), highlight=False, markup=False)
     try:
-        engine = open_store(settings.resolved_database_url)
+        engine = open_engine(settings)
         if preview:
             rows = store.due(engine, datetime.now(UTC), limit)
             for row in rows:
@@ -95,19 +95,22 @@ def deliver(
         f"skipped {len(report.skipped)} (destination without endpoint)"
     )
     for key in report.dead:
-        console.print(f"  [red]dead[/] {key}", highlight=False)
+        console.print(f"  [red]dead[/] {escape(key)}", highlight=False)
     if report.dead:
         raise typer.Exit(1)
 
 
 def outbox(
-    state: Annotated[StateName | None, typer.Option(help="Only rows in this state.")] = None,
+    state: Annotated[OutboxState | None, typer.Option(help="Only rows in this state.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
 ) -> None:
     """List outbox rows: key, action, state, attempts and the last error."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.store import outbox as store
+
     settings = load_settings({})
     try:
-        engine = open_store(settings.resolved_database_url)
+        engine = open_engine(settings)
         rows = store.list_rows(engine, state, limit)
         totals = store.counts(engine)
     except CallhandoffError as exc:
@@ -118,13 +121,14 @@ def outbox(
     for row in rows:
         table.add_row(
             str(row.id),
-            row.call_id,
+            escape(row.call_id),
             row.action,
-            row.idempotency_key,
-            row.state,
+            escape(row.idempotency_key),
+            row.state.value,
             str(row.attempts),
-            row.last_error or "",
+            escape(row.last_error or ""),
         )
     console = Console()
+    console.print(store_line(settings), highlight=False, markup=False)
     console.print(table)
-    console.print(", ".join(f"{name}: {totals.get(name, 0)}" for name in store.STATES))
+    console.print(", ".join(f"{state.value}: {n}" for state, n in totals.items()))

@@ -5,21 +5,19 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.cli.process_report import Tally, estimate_records, print_report
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.pipeline import process_stream
-from callhandoff.readers import iter_inputs
-from callhandoff.routing.router import Router
+from callhandoff.cli import options
+from callhandoff.cli.common import fail, load_settings, store_line
 from callhandoff.schema.enums import Destination
-from callhandoff.schema.result import CallResult
-from callhandoff.summarizer.factory import build_backend
+
+if TYPE_CHECKING:
+    from callhandoff.routing.router import Router
+    from callhandoff.settings import Settings
 
 
 def process(
@@ -27,42 +25,62 @@ def process(
         list[str], typer.Argument(help="Transcript files or folders ('-' reads stdin).")
     ],
     out: Annotated[
-        str, typer.Option("--out", "-o", help="Where handoffs go, as JSONL ('-' for stdout).")
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where handoffs go, as JSONL ('-' for stdout). An existing file is replaced.",
+        ),
     ] = "handoffs.jsonl",
     rejects: Annotated[
         Path | None,
         typer.Option(help="Where unreadable inputs go (default: <out>.rejects.jsonl)."),
     ] = None,
-    backend: Annotated[
-        str | None, typer.Option(help="offline, openai or auto (openai when a base URL is set).")
-    ] = None,
+    backend: options.Backend = None,
     destination: Annotated[
         Destination | None,
         typer.Option(help="Destination for transcripts that do not name one."),
     ] = None,
     recursive: Annotated[bool, typer.Option(help="Descend into sub-folders.")] = False,
-    concurrency: Annotated[int | None, typer.Option(help="Parallel model calls.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for the openai backend.")] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt id, e.g. handoff-v1.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    cache: Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")] = True,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    concurrency: options.Concurrency = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Processes for the offline backend (one per core helps)."),
+    ] = 1,
+    model: options.Model = None,
+    prompt: options.Prompt = None,
+    base_url: options.BaseUrl = None,
+    cache: options.Cache = True,
+    progress: options.ShowProgress = True,
     route: Annotated[
         bool,
         typer.Option(help="Match each call to the store directory, decide and persist it."),
     ] = True,
 ) -> None:
-    """Extract a grounded handoff from every transcript and write them as JSONL."""
-    overrides: dict[str, Any] = {
-        "backend": backend,
-        "default_destination": destination,
-        "concurrency": concurrency,
-        "model": model,
-        "prompt": prompt,
-        "base_url": base_url,
-        "use_cache": cache,
-    }
-    settings = load_settings(overrides)
+    """Extract a grounded handoff from every transcript and write them as JSONL.
+
+    Handoffs go to handoffs.jsonl (or --out), unreadable inputs to the rejects
+    file beside it; with routing (the default) every call is also matched,
+    decided and stored, and the report says which store was used.
+    """
+    from callhandoff.cli.process_report import Tally, estimate_records, print_report
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.pipeline import process_stream
+    from callhandoff.readers import iter_inputs
+    from callhandoff.schema.result import CallResult
+    from callhandoff.summarizer.factory import build_backend
+
+    overrides = options.backend_overrides(
+        backend=backend,
+        model=model,
+        prompt=prompt,
+        base_url=base_url,
+        concurrency=concurrency,
+        cache=cache,
+    )
+    settings = load_settings({**overrides, "default_destination": destination})
+    if workers > 1 and settings.resolved_backend != "offline":
+        fail("--workers runs the offline backend in processes; for a model use --concurrency")
     rejects_path = rejects or (
         Path("handoffs.rejects.jsonl") if out == "-" else Path(out).with_suffix(".rejects.jsonl")
     )
@@ -72,12 +90,13 @@ def process(
     tally = Tally()
     try:
         with ExitStack() as stack:
+            router = _router(settings, report_console) if route else None
             sink: TextIO = (
                 sys.stdout
                 if out == "-"
-                else stack.enter_context(Path(out).open("w", encoding="utf-8"))
+                else stack.enter_context(Path(out).open("w", encoding="utf-8", buffering=1))
             )
-            reject_sink = stack.enter_context(rejects_path.open("w", encoding="utf-8"))
+            reject_sink = stack.enter_context(rejects_path.open("w", encoding="utf-8", buffering=1))
             extraction = build_backend(settings)
             stack.callback(extraction.close)
             bar = stack.enter_context(
@@ -91,17 +110,16 @@ def process(
                     transient=False,
                 )
             )
-            task = bar.add_task(
-                f"processing ({extraction.name})", total=estimate_records(paths, recursive)
-            )
+            label = extraction.name if workers == 1 else f"{extraction.name} × {workers}"
+            task = bar.add_task(f"processing ({label})", total=estimate_records(paths, recursive))
             inputs = iter_inputs(
                 paths,
                 default_destination=settings.default_destination,
                 tz=settings.tz,
                 recursive=recursive,
             )
-            router = Router.from_settings(settings) if route else None
-            for item in process_stream(inputs, extraction, settings, router=router):
+            results = process_stream(inputs, extraction, settings, router=router, workers=workers)
+            for item in results:
                 if isinstance(item, CallResult):
                     sink.write(item.model_dump_json(exclude_none=True) + "\n")
                 else:
@@ -112,3 +130,20 @@ def process(
     except CallhandoffError as exc:
         fail(str(exc))
     print_report(report_console, tally, out, rejects_path)
+
+
+def _router(settings: Settings, console: Console) -> Router:
+    """The router on the configured store; says which store, and warns when it is empty."""
+    from callhandoff.routing.router import Router
+    from callhandoff.store.directory import has_records
+
+    router = Router.from_settings(settings)
+    console.print(store_line(settings), highlight=False, markup=False)
+    if not has_records(router.engine):
+        console.print(
+            "[bold yellow]warning:[/] the store has no customers, orders or bookings, so "
+            "every call will go to review as unmatched; load your store's records first "
+            "with `callhandoff directory load PATH`",
+            highlight=False,
+        )
+    return router

@@ -12,7 +12,6 @@ import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AwareDatetime, BaseModel, SecretStr
 from sqlalchemy.engine import Engine
@@ -22,7 +21,7 @@ from callhandoff.evals.metric_models import RunMetrics
 from callhandoff.evals.records import ItemRun, RunOutput
 from callhandoff.exceptions import NotFoundError
 from callhandoff.schema.result import CallResult
-from callhandoff.settings import Settings
+from callhandoff.settings import Settings, hide_password
 from callhandoff.store import eval_runs as rows
 
 _SECRET_NAME = re.compile(r"(^|_)(key|token|secret|password)$")
@@ -55,15 +54,6 @@ def new_run_id(now: datetime) -> str:
     return f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def safe_settings(settings: Settings) -> dict[str, Any]:
     """The settings as JSON without secrets: secret fields dropped, URL credentials removed."""
     data = settings.model_dump(mode="json")
@@ -76,7 +66,7 @@ def safe_settings(settings: Settings) -> dict[str, Any]:
             data.pop(name, None)
     for key in _URL_KEYS:
         if isinstance(data.get(key), str):
-            data[key] = _strip_credentials(data[key])
+            data[key] = hide_password(data[key])
     return data
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import ConfigError
+from callhandoff.settings import hide_password
 from callhandoff.store import migrations as migrations_package
 
 _MIGRATION_NAME = re.compile(r"^m(\d{4})_[a-z0-9_]+$")
@@ -59,7 +60,7 @@ def open_store(url: str) -> Engine:
     try:
         engine = sa.create_engine(url, future=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise ConfigError(f"cannot open the store at {url!r}: {exc}") from exc
+        raise ConfigError(f"cannot open the store at {hide_password(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     with engine.begin() as connection:

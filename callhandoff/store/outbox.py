@@ -7,62 +7,19 @@ same Idempotency-Key) or marked sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Engine
 
-from callhandoff.store.calls import DEAD, PENDING, SENT
+from callhandoff.store.rows import OutboxRow, OutboxState
 from callhandoff.store.tables import outbox, outbox_attempts
 
-STATES = ("pending", "sent", "dead", "superseded")
 
-
-@dataclass(frozen=True)
-class OutboxRow:
-    """One outbox row."""
-
-    id: int
-    call_id: str
-    idempotency_key: str
-    destination: str
-    action: str
-    payload: dict[str, Any]
-    old_values: dict[str, Any] | None
-    state: str
-    attempts: int
-    last_status: int | None
-    last_error: str | None
-    next_attempt_at: datetime | None
-    created_at: datetime
-    sent_at: datetime | None
-    superseded_by: int | None
-
-    @classmethod
-    def from_row(cls, row: RowMapping) -> OutboxRow:
-        """Build from a `outbox` row mapping."""
-        return cls(
-            id=int(row["id"]),
-            call_id=row["call_id"],
-            idempotency_key=row["idempotency_key"],
-            destination=row["destination"],
-            action=row["action"],
-            payload=row["payload"],
-            old_values=row["old_values"],
-            state=row["state"],
-            attempts=int(row["attempts"]),
-            last_status=row["last_status"],
-            last_error=row["last_error"],
-            next_attempt_at=row["next_attempt_at"],
-            created_at=row["created_at"],
-            sent_at=row["sent_at"],
-            superseded_by=row["superseded_by"],
-        )
-
-
-def list_rows(engine: Engine, state: str | None = None, limit: int = 100) -> list[OutboxRow]:
+def list_rows(
+    engine: Engine, state: OutboxState | None = None, limit: int = 100
+) -> list[OutboxRow]:
     """Outbox rows, oldest first, optionally in one state."""
     query = sa.select(outbox).order_by(outbox.c.id).limit(limit)
     if state is not None:
@@ -80,13 +37,14 @@ def rows_for_call(engine: Engine, call_id: str) -> list[OutboxRow]:
         return [OutboxRow.from_row(r) for r in rows]
 
 
-def counts(engine: Engine) -> dict[str, int]:
-    """Rows per state."""
+def counts(engine: Engine) -> dict[OutboxState, int]:
+    """Rows per state (every state, zero when it has none)."""
     with engine.connect() as connection:
         rows = connection.execute(
             sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
         )
-        return {str(state): int(n) for state, n in rows}
+        found = {OutboxState(state): int(n) for state, n in rows}
+    return {state: found.get(state, 0) for state in OutboxState}
 
 
 def due(engine: Engine, now: datetime, limit: int | None = None) -> list[OutboxRow]:
@@ -94,7 +52,7 @@ def due(engine: Engine, now: datetime, limit: int | None = None) -> list[OutboxR
     query = (
         sa.select(outbox)
         .where(
-            outbox.c.state == PENDING,
+            outbox.c.state == OutboxState.PENDING,
             sa.or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
         )
         .order_by(outbox.c.id)
@@ -109,7 +67,7 @@ def still_pending(engine: Engine, row_id: int) -> bool:
     """True when the row has not been sent, dead-lettered or superseded meanwhile."""
     with engine.connect() as connection:
         state = connection.execute(sa.select(outbox.c.state).where(outbox.c.id == row_id)).scalar()
-    return state == PENDING
+    return state == OutboxState.PENDING
 
 
 def record_attempt(
@@ -121,12 +79,12 @@ def record_attempt(
     status_code: int | None,
     error: str | None,
     duration_ms: float,
-    outcome: str,
+    outcome: OutboxState,
     next_attempt_at: datetime | None = None,
 ) -> None:
     """Log one attempt and move the row to `outcome` (pending, sent or dead)."""
-    if outcome not in {PENDING, SENT, DEAD}:
-        raise ValueError(f"unknown outbox outcome {outcome!r}")
+    if outcome is OutboxState.SUPERSEDED:
+        raise ValueError("a delivery attempt cannot supersede a row")
     values: dict[str, Any] = {
         "attempts": attempt,
         "last_status": status_code,
@@ -135,7 +93,7 @@ def record_attempt(
         "state": outcome,
         "next_attempt_at": next_attempt_at,
     }
-    if outcome == SENT:
+    if outcome is OutboxState.SENT:
         values["sent_at"] = now
     with engine.begin() as connection:
         connection.execute(
@@ -150,6 +108,6 @@ def record_attempt(
         )
         connection.execute(
             sa.update(outbox)
-            .where(outbox.c.id == row.id, outbox.c.state == PENDING)
+            .where(outbox.c.id == row.id, outbox.c.state == OutboxState.PENDING)
             .values(**values)
         )

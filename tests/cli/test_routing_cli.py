@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callhandoff.cli import process as process_cli
 from callhandoff.cli.app import app
 from callhandoff.schema import Handoff, Transcript
+from callhandoff.summarizer import factory
 from tests.routing.helpers import FIXTURES, STORE, Call, make_call
 from tests.routing.receiver import running_receiver
 
@@ -67,7 +67,7 @@ def _process(workdir: Path, monkeypatch: pytest.MonkeyPatch, calls: list[Call]) 
         (folder / f"{call.transcript.call_id}.json").write_text(
             call.transcript.model_dump_json(exclude_none=True), encoding="utf-8"
         )
-    monkeypatch.setattr(process_cli, "build_backend", lambda _s: _Prepared(calls))
+    monkeypatch.setattr(factory, "build_backend", lambda _s: _Prepared(calls))
     result = runner.invoke(app, ["process", str(folder), "--out", "out.jsonl", "--no-progress"])
     assert result.exit_code == 0, result.output
     return result.output

@@ -41,7 +41,7 @@ def test_every_item_is_run_once_with_its_usage(tmp_path: Path) -> None:
     assert backends[0].closed
     first = output.items[0]
     assert first.result is not None
-    assert first.result.handoff.priority is not None  # went through the pipeline
+    assert first.result.handoff.grounding.checked > 0  # went through the grounding check
     assert (first.latency_ms, first.prompt_tokens, first.completion_tokens) == (12.5, 100, 20)
     assert output.backend == "fake"
     assert output.repeat == 1

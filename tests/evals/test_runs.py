@@ -97,7 +97,7 @@ def test_stored_settings_hold_no_secrets() -> None:
     stored = safe_settings(settings)
     assert "api_key" not in stored
     assert "destination_token" not in stored
-    assert stored["base_url"] == "https://llm.example/v1"
+    assert stored["base_url"] == "https://user:***@llm.example/v1"
     assert "sk-secret" not in str(stored) and "pw" not in str(stored)
     assert stored["model"] == settings.model
     assert stored["context_tokens"] == settings.context_tokens  # a limit, not a secret

@@ -14,12 +14,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.delivery import Deliverer, DeliveryConfig, DeliveryReport
-from callhandoff.routing.directory import load_directory
-from callhandoff.routing.directory_files import read_directory
+from callhandoff.routing.delivery.sender import Deliverer, DeliveryConfig, DeliveryReport
+from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.router import Router
 from callhandoff.store import outbox as outbox_store
 from callhandoff.store.db import open_store
+from callhandoff.store.directory import load_directory
 from tests.routing.helpers import REFERENCE, STORE, make_call
 from tests.routing.receiver import Receiver, running_receiver
 

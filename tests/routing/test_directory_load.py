@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.directory import directory_stats, load_directory
-from callhandoff.routing.directory_files import read_directory
+from callhandoff.routing.directory.files import read_directory
+from callhandoff.store.directory import directory_stats, load_directory
 from callhandoff.store.tables import customers, order_items, orders
 from tests.routing.helpers import FIXTURES, STORE
 

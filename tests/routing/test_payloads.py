@@ -7,7 +7,7 @@ import json
 import pytest
 
 from callhandoff.exceptions import UnknownDestinationError
-from callhandoff.routing.payloads import destination_action_name, idempotency_key
+from callhandoff.routing.delivery.payloads import destination_action_name, idempotency_key
 from callhandoff.routing.router import Router
 from callhandoff.schema.enums import DecisionKind
 from tests.routing.helpers import make_call
@@ -54,7 +54,7 @@ def test_cloudcart_create_subscriber_carries_only_safe_lifecycle_signals(router:
 
 
 def test_cloudcart_return_outcome_is_coarse(router: Router) -> None:
-    from callhandoff.routing.payloads import subscriber_signals
+    from callhandoff.routing.delivery.payloads import subscriber_signals
 
     call = make_call(intent="refund", order_id="A-100101", return_reason="damaged")
     result = router.route(call.result(), call.transcript)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from callhandoff.exceptions import ConfigError
-from callhandoff.routing.policy import decide
-from callhandoff.routing.policy_file import load_policy
+from callhandoff.routing.policy.engine import decide
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.schema.enums import DecisionKind
 from tests.routing.test_policy_rules import base_facts
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from callhandoff.routing.policy import Verdict, decide
-from callhandoff.routing.policy_file import Policy, load_policy
+from callhandoff.routing.policy.engine import Verdict, decide
+from callhandoff.routing.policy.file import Policy, load_policy
 from callhandoff.schema.enums import DecisionKind
 
 REVIEW, SKIP, UPDATE, CREATE = (

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from callhandoff.pipeline import process_stream
-from callhandoff.routing.policy_file import load_policy
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.schema import Handoff, Rejected, Transcript
 from callhandoff.schema.enums import DecisionKind

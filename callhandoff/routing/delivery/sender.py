@@ -22,10 +22,10 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.payloads import APPROVED_ORIGINS, ENDPOINTS
+from callhandoff.routing.delivery.payloads import APPROVED_ORIGINS, ENDPOINTS
 from callhandoff.settings import Settings
 from callhandoff.store import outbox as store
-from callhandoff.store.calls import DEAD, PENDING, SENT
+from callhandoff.store.rows import OutboxRow, OutboxState
 
 RETRYABLE_STATUS = {408, 425, 429}
 USER_AGENT = "callhandoff/0.1"
@@ -100,7 +100,7 @@ def _headers(config: DeliveryConfig, key: str | None) -> dict[str, str]:
     return headers
 
 
-def prepare(row: store.OutboxRow, config: DeliveryConfig) -> PreparedRequest:
+def prepare(row: OutboxRow, config: DeliveryConfig) -> PreparedRequest:
     """The request that delivers `row`."""
     method, path = ENDPOINTS[(row.destination, row.action)]
     return PreparedRequest(
@@ -117,7 +117,7 @@ def lookup_request(destination: str, config: DeliveryConfig) -> PreparedRequest:
     return PreparedRequest(method, _url(config, destination, path), _headers(config, None), None)
 
 
-def new_values(row: store.OutboxRow) -> dict[str, Any]:
+def new_values(row: OutboxRow) -> dict[str, Any]:
     """The values an update sets, keyed by field, for the dry-run diff."""
     payload = row.payload
     if "subscribers" in payload:
@@ -182,7 +182,9 @@ class Deliverer:
             if not store.still_pending(self.engine, row.id):
                 continue
             outcome = self._deliver(row)
-            (report.sent if outcome == SENT else report.dead).append(row.idempotency_key)
+            (report.sent if outcome is OutboxState.SENT else report.dead).append(
+                row.idempotency_key
+            )
         return report
 
     def _approved(self, destination: str) -> set[str]:
@@ -228,7 +230,7 @@ class Deliverer:
             retry_after=_retry_after(response),
         )
 
-    def _attempt(self, row: store.OutboxRow) -> int:
+    def _attempt(self, row: OutboxRow) -> int:
         if row.destination == "cults":
             origin = str(row.payload.get("origin"))
             approved = self._approved(row.destination)
@@ -241,7 +243,7 @@ class Deliverer:
                 )
         return self._send(prepare(row, self.config)).status_code
 
-    def _deliver(self, row: store.OutboxRow) -> str:
+    def _deliver(self, row: OutboxRow) -> OutboxState:
         attempt = row.attempts
         while True:
             attempt += 1
@@ -261,11 +263,11 @@ class Deliverer:
                     status_code=failure.status,
                     error=str(failure),
                     duration_ms=elapsed,
-                    outcome=DEAD if give_up else PENDING,
+                    outcome=OutboxState.DEAD if give_up else OutboxState.PENDING,
                     next_attempt_at=None if give_up else now + timedelta(seconds=delay),
                 )
                 if give_up:
-                    return DEAD
+                    return OutboxState.DEAD
                 self.sleep(delay)
                 continue
             elapsed = (time.perf_counter() - started) * 1000
@@ -277,6 +279,6 @@ class Deliverer:
                 status_code=status,
                 error=None,
                 duration_ms=elapsed,
-                outcome=SENT,
+                outcome=OutboxState.SENT,
             )
-            return SENT
+            return OutboxState.SENT

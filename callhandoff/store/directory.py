@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import InputError
 from callhandoff.normalize import digit_key, id_key, name_key
-from callhandoff.routing.directory_files import DirectoryData, Where
+from callhandoff.schema.directory import DirectoryData, Where
 from callhandoff.store.tables import (
     bookings,
     customers,
@@ -282,6 +282,15 @@ def load_directory(engine: Engine, data: DirectoryData) -> LoadReport:
         "bookings": len(book),
     }
     return report
+
+
+def has_records(engine: Engine) -> bool:
+    """True when the store holds at least one customer, order or booking to match against."""
+    with engine.connect() as connection:
+        return any(
+            connection.execute(sa.select(table.c[0]).limit(1)).first() is not None
+            for table in (customers, orders, bookings)
+        )
 
 
 def directory_stats(engine: Engine) -> list[tuple[str, str, str, int]]:

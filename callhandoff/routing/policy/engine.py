@@ -16,8 +16,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from callhandoff.routing.conditions import evaluate
-from callhandoff.routing.policy_file import Policy, Rule
+from callhandoff.routing.policy.conditions import evaluate
+from callhandoff.routing.policy.file import Policy, Rule
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.routing import Reason
 

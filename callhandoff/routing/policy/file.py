@@ -21,8 +21,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError
-from callhandoff.routing.conditions import compile_condition
 from callhandoff.routing.match_types import MatchSettings
+from callhandoff.routing.policy.conditions import compile_condition
 from callhandoff.schema.enums import DecisionKind
 
 RuleDecision = Literal["create", "update", "review", "skip", "allow", "note"]
@@ -224,7 +224,7 @@ def _finish(data: dict[str, Any], source: str) -> Policy:
 
 def _default_data() -> dict[str, Any]:
     text = (
-        resources.files("callhandoff.routing")
+        resources.files("callhandoff.routing.policy")
         .joinpath("default_policy.yaml")
         .read_text(encoding="utf-8")
     )

@@ -19,8 +19,8 @@ from typing import Any
 from callhandoff.exceptions import UnknownDestinationError
 from callhandoff.normalize import fold
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.policy import Verdict
-from callhandoff.routing.policy_file import Policy
+from callhandoff.routing.policy.engine import Verdict
+from callhandoff.routing.policy.file import Policy
 from callhandoff.schema.enums import DecisionKind, Destination, RefundExpectation
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import DestinationAction

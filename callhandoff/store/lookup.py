@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callhandoff.normalize import digit_key, fold, id_key
-from callhandoff.routing.records import (
+from callhandoff.store.records import (
     BookingRecord,
     CustomerRecord,
     OrderRecord,

@@ -7,13 +7,14 @@ Facts are a flat, JSON-serialisable mapping (stored with every decision so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from callhandoff.normalize import fold
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.policy_file import Policy
+from callhandoff.routing.policy.file import Policy
 from callhandoff.schema.enums import Intent, Workflow
 from callhandoff.schema.handoff import Extracted, FieldChange, Handoff
 
@@ -125,10 +126,21 @@ def _value(item: BaseModel | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _deadline_in_days(handoff: Handoff, reference: datetime) -> int | None:
+    deadline = handoff.exception.deadline
+    if deadline is None or deadline.value.date is None:
+        return None
+    return (deadline.value.date - reference.date()).days
+
+
 def compute_facts(
-    handoff: Handoff, outcome: MatchOutcome, policy: Policy, history: History
+    handoff: Handoff,
+    outcome: MatchOutcome,
+    policy: Policy,
+    history: History,
+    reference: datetime,
 ) -> dict[str, Any]:
-    """Every fact in `conditions.FACTS` for this call."""
+    """Every fact in `conditions.FACTS` for this call; `reference` is the call's start."""
     request, match = handoff.request, outcome.match
     intent = request.intent.value.value if request.intent else None
     intents = {i.value.value for i in request.secondary_intents}
@@ -193,6 +205,11 @@ def compute_facts(
         "vip": vip,
         "loyalty_tier": tier,
         "order_value": order_value,
+        "urgency": handoff.urgency.value.value if handoff.urgency else None,
+        "repeat_complaint": bool(
+            handoff.caller.repeat_complaint and handoff.caller.repeat_complaint.value
+        ),
+        "deadline_in_days": _deadline_in_days(handoff, reference),
         "field_changes": fields,
         "change_groups": change_groups(fields, policy.field_groups),
         "mentions_record": bool(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,12 +19,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from callhandoff.exceptions import InputError
-from callhandoff.routing.directory_rows import (
+from callhandoff.schema.directory import (
     BookingRow,
     CustomerRow,
+    DirectoryData,
     ItemRow,
     OrderRow,
     ProductRow,
+    Where,
     describe_errors,
 )
 
@@ -46,36 +47,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "bookings": ("booking_id", "store", "destination"),
 }
 JSON_KEYS = ("customers", "orders", "products", "bookings")
-
-
-@dataclass(frozen=True)
-class Where:
-    """The file and 1-based line a row came from."""
-
-    path: str
-    line: int | None
-
-    def error(self, problem: str) -> InputError:
-        """An InputError located at this row."""
-        return InputError(problem, path=self.path, line=self.line)
-
-
-@dataclass
-class DirectoryData:
-    """Validated rows with where each came from, plus the rows that were refused."""
-
-    customers: list[tuple[Where, CustomerRow]] = field(default_factory=list)
-    orders: list[tuple[Where, OrderRow]] = field(default_factory=list)
-    items: list[tuple[Where, ItemRow]] = field(default_factory=list)
-    products: list[tuple[Where, ProductRow]] = field(default_factory=list)
-    bookings: list[tuple[Where, BookingRow]] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-    def add(self, table: str, where: Where, row: BaseModel) -> None:
-        """File a validated row under its table."""
-        target: list[Any] = self.items if table == "order_items" else getattr(self, table)
-        target.append((where, row))
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:

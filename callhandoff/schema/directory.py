@@ -1,17 +1,21 @@
-"""One validated row per directory record: customers, orders, order items, products, bookings.
+"""The store directory contract: one validated row per record, and a file's worth of them.
 
-The loader feeds each CSV row or JSON object through these models; a row that
-fails becomes an `InputError` naming the file, the line and the column, and the
-rest of the file still loads.
+Customers, orders, order items, products and bookings. The directory reader
+(`callhandoff.routing.directory.files`) feeds each CSV row or JSON object through
+these models; a row that fails becomes an `InputError` naming the file, the line
+and the column, and the rest of the file still loads. `callhandoff.store.directory`
+writes the validated rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from callhandoff.exceptions import InputError
 from callhandoff.normalize import email_key, phone_e164
 from callhandoff.schema.enums import Destination
 
@@ -176,3 +180,33 @@ def describe_errors(exc: ValidationError) -> str:
             message = f"{err.get('input')!r} is not a destination (use cloudcart or cults)"
         parts.append(f"'{column}': {message}")
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The file and 1-based line a row came from."""
+
+    path: str
+    line: int | None
+
+    def error(self, problem: str) -> InputError:
+        """An InputError located at this row."""
+        return InputError(problem, path=self.path, line=self.line)
+
+
+@dataclass
+class DirectoryData:
+    """Validated rows with where each came from, plus the rows that were refused."""
+
+    customers: list[tuple[Where, CustomerRow]] = field(default_factory=list)
+    orders: list[tuple[Where, OrderRow]] = field(default_factory=list)
+    items: list[tuple[Where, ItemRow]] = field(default_factory=list)
+    products: list[tuple[Where, ProductRow]] = field(default_factory=list)
+    bookings: list[tuple[Where, BookingRow]] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def add(self, table: str, where: Where, row: BaseModel) -> None:
+        """File a validated row under its table."""
+        target: list[Any] = self.items if table == "order_items" else getattr(self, table)
+        target.append((where, row))
