@@ -3,42 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.evals import runs as run_store
-from callhandoff.evals.compare import compare_runs
-from callhandoff.evals.dataset import load_dataset
-from callhandoff.evals.gate import evaluate_gate
-from callhandoff.evals.html_report import write_html
-from callhandoff.evals.metrics import score_runs
-from callhandoff.evals.records import ItemRun
-from callhandoff.evals.report import (
-    NONE,
-    comparison_report,
-    field_table,
-    fmt,
-    gate_table,
-    headline_table,
-    item_table,
-    print_group,
-    run_report,
-)
-from callhandoff.evals.routing import DEMO_DIRECTORY, isolated_router
-from callhandoff.evals.runner import RouterFactory, run_dataset
-from callhandoff.evals.scoring import score_item
-from callhandoff.evals.thresholds import Thresholds, load_thresholds
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.settings import Settings
-from callhandoff.store.db import open_store
-from callhandoff.summarizer.base import ExtractionBackend
-from callhandoff.summarizer.factory import build_backend
+from callhandoff.cli import options
+from callhandoff.cli.common import fail, load_settings, open_engine
+from callhandoff.evals import DEMO_DIRECTORY
+
+# The eval machinery is imported inside each command, so `callhandoff --help` and
+# the other commands start without it.
+if TYPE_CHECKING:
+    from callhandoff.evals.records import ItemRun
+    from callhandoff.evals.runner import RouterFactory
+    from callhandoff.evals.thresholds import Thresholds
+    from callhandoff.settings import Settings
 
 app = typer.Typer(
     help="Score backends and prompts on the gold datasets; compare runs; gate CI.",
@@ -50,23 +31,19 @@ DEFAULT_THRESHOLDS = Path("evals/thresholds.yaml")
 RunRef = Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or latest[~N].")]
 
 
-def _store(settings: Settings) -> Engine:
-    return open_store(settings.resolved_database_url)
-
-
 def _thresholds(path: Path | None) -> Thresholds:
     """The given file; else evals/thresholds.yaml when present; else the built-in weights."""
+    from callhandoff.evals.thresholds import Thresholds, load_thresholds
+
     if path is not None:
         return load_thresholds(path)
     return load_thresholds(DEFAULT_THRESHOLDS) if DEFAULT_THRESHOLDS.is_file() else Thresholds()
 
 
-def _make_backend(settings: Settings) -> ExtractionBackend:
-    return build_backend(settings)
-
-
 def _router_factory(settings: Settings, directory: Path | None) -> RouterFactory | None:
     """A fresh router on a temporary store per pass, or None (`--no-route`)."""
+    from callhandoff.evals.routing import isolated_router
+
     if directory is None:
         return None
     if not directory.exists():
@@ -82,12 +59,12 @@ def run(
     split: Annotated[str | None, typer.Option(help="Only items of this split.")] = None,
     origin: Annotated[str | None, typer.Option(help="handwritten, cucom or abcd.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
-    backend: Annotated[str | None, typer.Option(help="offline, openai or auto.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model for the openai backend.")] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt id, e.g. handoff-v1.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Parallel model calls.")] = None,
-    cache: Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")] = True,
+    backend: options.Backend = None,
+    model: options.Model = None,
+    prompt: options.Prompt = None,
+    base_url: options.BaseUrl = None,
+    concurrency: options.Concurrency = None,
+    cache: options.Cache = True,
     repeat: Annotated[
         int, typer.Option(min=1, help="Run each item N times; reports agreement between them.")
     ] = 1,
@@ -102,23 +79,41 @@ def run(
     ] = True,
     label: Annotated[str | None, typer.Option(help="A note to find the run by.")] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: options.ShowProgress = True,
 ) -> None:
     """Score every item of a dataset with a backend and store the run."""
-    overrides: dict[str, Any] = {
-        "backend": backend,
-        "model": model,
-        "prompt": prompt,
-        "base_url": base_url,
-        "concurrency": concurrency,
-        "use_cache": cache,
-    }
-    settings = load_settings(overrides)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from callhandoff.evals import runs as run_store
+    from callhandoff.evals.dataset import load_dataset
+    from callhandoff.evals.html_report import write_html
+    from callhandoff.evals.metrics import score_runs
+    from callhandoff.evals.report import field_table, headline_table
+    from callhandoff.evals.runner import run_dataset
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.summarizer.factory import build_backend
+
+    settings = load_settings(
+        options.backend_overrides(
+            backend=backend,
+            model=model,
+            prompt=prompt,
+            base_url=base_url,
+            concurrency=concurrency,
+            cache=cache,
+        )
+    )
     console = Console()
     try:
         data = load_dataset(dataset, split=split, origin=origin, limit=limit)
         weights = _thresholds(thresholds)
-        engine = _store(settings)
+        engine = open_engine(settings)
         routers = _router_factory(settings, directory if route else None)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -132,7 +127,7 @@ def run(
             output = run_dataset(
                 data,
                 settings,
-                make_backend=_make_backend,
+                make_backend=build_backend,
                 make_router=routers,
                 repeat=repeat,
                 on_item=lambda n: bar.advance(task, n),
@@ -162,10 +157,15 @@ def report(
     write: Annotated[bool, typer.Option("--html-file/--no-html-file", help="Write HTML.")] = True,
 ) -> None:
     """Print a run's tables and write its self-contained HTML report with charts."""
+    from callhandoff.evals import runs as run_store
+    from callhandoff.evals.html_report import write_html
+    from callhandoff.evals.report import print_group, run_report
+    from callhandoff.exceptions import CallhandoffError
+
     settings = load_settings({})
     console = Console()
     try:
-        record = run_store.load_run(_store(settings), run_ref)
+        record = run_store.load_run(open_engine(settings), run_ref)
     except CallhandoffError as exc:
         fail(str(exc))
     print_group(console, run_report(record))
@@ -187,10 +187,15 @@ def compare(
     ] = None,
 ) -> None:
     """Per-metric deltas (B - A) and the items that flipped right→wrong and wrong→right."""
+    from callhandoff.evals import runs as run_store
+    from callhandoff.evals.compare import compare_runs
+    from callhandoff.evals.report import comparison_report, print_group
+    from callhandoff.exceptions import CallhandoffError
+
     settings = load_settings({})
     console = Console()
     try:
-        engine = _store(settings)
+        engine = open_engine(settings)
         record_a = run_store.load_run(engine, run_a)
         record_b = run_store.load_run(engine, run_b)
         items_a = run_store.load_items(engine, record_a.run_id)
@@ -222,6 +227,9 @@ def _show_item(
     console: Console, item_id: str, items: tuple[list[ItemRun], list[ItemRun]], ids: tuple[str, str]
 ) -> None:
     """The item's fields in both runs side by side, then each run's summary and next step."""
+    from callhandoff.evals.report import NONE, item_table
+    from callhandoff.evals.scoring import score_item
+
     found = []
     for run_id, runs in zip(ids, items, strict=True):
         run = next((r for r in runs if r.item_id == item_id and r.repeat == 0), None)
@@ -248,11 +256,18 @@ def gate(
     thresholds: Annotated[Path, typer.Option(help="Thresholds YAML.")] = DEFAULT_THRESHOLDS,
 ) -> None:
     """Exit 1 when any metric of the run is outside its threshold (CI runs this)."""
+    from callhandoff.evals import runs as run_store
+    from callhandoff.evals.gate import evaluate_gate
+    from callhandoff.evals.metrics import score_runs
+    from callhandoff.evals.report import gate_table
+    from callhandoff.evals.thresholds import load_thresholds
+    from callhandoff.exceptions import CallhandoffError
+
     settings = load_settings({})
     console = Console()
     try:
         bounds = load_thresholds(thresholds)
-        engine = _store(settings)
+        engine = open_engine(settings)
         record = run_store.load_run(engine, run_ref)
         _, metrics = score_runs(run_store.load_items(engine, record.run_id), bounds.costs)
     except CallhandoffError as exc:
@@ -275,9 +290,13 @@ def list_runs(
     limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
 ) -> None:
     """The stored runs, newest first, with their headline figures."""
+    from callhandoff.evals import runs as run_store
+    from callhandoff.evals.report import fmt
+    from callhandoff.exceptions import CallhandoffError
+
     settings = load_settings({})
     try:
-        records = run_store.list_runs(_store(settings), limit)
+        records = run_store.list_runs(open_engine(settings), limit)
     except CallhandoffError as exc:
         fail(str(exc))
     table = Table(title="Eval runs", title_justify="left")

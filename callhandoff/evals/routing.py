@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from callhandoff.evals import DEMO_DIRECTORY
 from callhandoff.exceptions import InputError
 from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.policy.file import load_policy
@@ -21,8 +22,6 @@ from callhandoff.routing.router import Router
 from callhandoff.settings import Settings
 from callhandoff.store.db import open_store
 from callhandoff.store.directory import load_directory
-
-DEMO_DIRECTORY = Path("examples/store")
 
 
 @contextmanager

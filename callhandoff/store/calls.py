@@ -114,6 +114,12 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+_INSERT_CALL = calls.insert()
+_INSERT_VERSION = transcript_versions.insert()
+_INSERT_EXTRACTION = extractions.insert()
+_INSERT_DECISION = decisions.insert()
+_INSERT_OUTBOX = outbox.insert()
+_INSERT_REVIEW = review_items.insert()
 _CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
@@ -173,7 +179,7 @@ def save_routing(
     _record_extraction(connection, version_id, write.handoff, now, new_version=previous.new_version)
     decision_id = _new_id(
         connection.execute(
-            decisions.insert(),
+            _INSERT_DECISION,
             {
                 "call_id": write.call_id,
                 "version_id": version_id,
@@ -199,7 +205,7 @@ def save_routing(
         _enqueue(connection, write, common, superseded, known_call=previous.exists, now=now)
     elif write.review is not None:
         connection.execute(
-            review_items.insert(),
+            _INSERT_REVIEW,
             {
                 **common,
                 "state": ReviewState.OPEN,
@@ -231,7 +237,7 @@ def _record_version(
         )
     else:
         connection.execute(
-            calls.insert(),
+            _INSERT_CALL,
             {
                 "call_id": write.call_id,
                 "destination": write.destination,
@@ -242,7 +248,7 @@ def _record_version(
             },
         )
     result = connection.execute(
-        transcript_versions.insert(),
+        _INSERT_VERSION,
         {
             "call_id": write.call_id,
             "version": version,
@@ -279,7 +285,7 @@ def _record_extraction(
         )
         if updated.rowcount:
             return
-    connection.execute(extractions.insert(), values)
+    connection.execute(_INSERT_EXTRACTION, values)
 
 
 def _supersede_open_work(
@@ -351,7 +357,7 @@ def _enqueue(
             )
         return
     result = connection.execute(
-        outbox.insert(),
+        _INSERT_OUTBOX,
         {
             **common,
             "idempotency_key": write.idempotency_key,

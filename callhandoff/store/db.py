@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -58,7 +59,7 @@ def open_store(url: str) -> Engine:
     """
     _prepare_sqlite_path(url)
     try:
-        engine = sa.create_engine(url, future=True)
+        engine = sa.create_engine(url, json_serializer=_to_json)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise ConfigError(f"cannot open the store at {hide_password(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
@@ -74,6 +75,11 @@ def open_store(url: str) -> Engine:
                 _migrations_table.insert().values(name=name, applied_at=datetime.now(UTC))
             )
     return engine
+
+
+def _to_json(value: object) -> str:
+    """JSON columns are written by pydantic's serializer: several times faster than `json`."""
+    return pydantic_core.to_json(value).decode()
 
 
 def applied_migrations(engine: Engine) -> list[str]:

@@ -127,9 +127,13 @@ class ClassifierModel:
         return found or [self._zero_row]
 
     def _norm(self, flat: IntArray, values: FloatArray) -> float:
-        """L2 norm of the aggregated sentence-feature counts, as in training."""
-        counts = np.bincount(flat, weights=values, minlength=self._zero_row + 1)
-        counts[self._zero_row] = 0.0
+        """L2 norm of the aggregated sentence-feature counts, as in training.
+
+        Counted over the features present only (not the whole vocabulary).
+        """
+        present, position = np.unique(flat, return_inverse=True)
+        counts = np.bincount(position, weights=values)
+        counts[present == self._zero_row] = 0.0
         norm = float(np.sqrt(np.dot(counts, counts)))
         return norm if norm > 0 else 1.0
 

@@ -171,27 +171,35 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def evaluate(condition: Mapping[str, Any], facts: Mapping[str, Any]) -> tuple[bool, list[str]]:
-    """(holds, trace): the trace says, per test, the fact's value, the test and the outcome."""
+def evaluate(
+    condition: Mapping[str, Any], facts: Mapping[str, Any], shown: dict[str, str] | None = None
+) -> tuple[bool, list[str]]:
+    """(holds, trace): the trace says, per test, the fact's value, the test and the outcome.
+
+    `shown` caches how each fact's value is written, across the rules of one decision.
+    """
+    shown = {} if shown is None else shown
     trace: list[str] = []
     holds = True
     for key, test in condition.items():
         if key == "not":
-            inner, inner_trace = evaluate(test, facts)
+            inner, inner_trace = evaluate(test, facts, shown)
             trace.append(f"not ({'; '.join(inner_trace)}): {'no' if inner else 'yes'}")
             holds = holds and not inner
             continue
         if key in {"any", "all"}:
-            results = [evaluate(item, facts) for item in test]
+            results = [evaluate(item, facts, shown) for item in test]
             ok = any(r for r, _ in results) if key == "any" else all(r for r, _ in results)
             parts = " | ".join("; ".join(t) for _, t in results)
             trace.append(f"{key} of ({parts}): {'yes' if ok else 'no'}")
             holds = holds and ok
             continue
         actual = facts.get(key)
+        if key not in shown:
+            shown[key] = f"{key} = {_show(actual)}"
         for op, expected in test.items():
             ok = _test(op, actual, expected)
             verdict = "yes" if ok else "no"
-            trace.append(f"{key} = {_show(actual)}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
+            trace.append(f"{shown[key]}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
             holds = holds and ok
     return holds, trace

@@ -90,8 +90,9 @@ def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
 def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     """Apply every rule of `policy` to `facts` and pick the decision by precedence."""
     evaluated: list[tuple[Rule, bool, list[str]]] = []
+    shown: dict[str, str] = {}
     for rule in policy.active_rules():
-        fired, tests = evaluate(policy.compiled[rule.id], facts)
+        fired, tests = evaluate(policy.compiled[rule.id], facts, shown)
         evaluated.append((rule, fired, tests))
     suppressed: dict[str, str] = {}
     for rule, fired, _ in evaluated:
