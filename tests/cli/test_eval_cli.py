@@ -9,10 +9,10 @@ import pytest
 from evals.fakes import FakeBackend, gold_item, handoff, refund_everything
 from typer.testing import CliRunner
 
-from callhandoff.cli import eval as eval_cli
 from callhandoff.cli.app import app
 from callhandoff.schema import Handoff, Intent, Transcript, Urgency
 from callhandoff.settings import Settings
+from callhandoff.summarizer import factory
 
 Respond = Callable[[Transcript], Handoff]
 
@@ -32,7 +32,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def use_backend(monkeypatch: pytest.MonkeyPatch, respond: Respond) -> None:
-    monkeypatch.setattr(eval_cli, "build_backend", lambda _s: FakeBackend(respond))
+    monkeypatch.setattr(factory, "build_backend", lambda _s: FakeBackend(respond))
 
 
 def cancel_b(call: Transcript) -> Handoff:
@@ -135,7 +135,7 @@ def test_settings_are_built_from_flags(workdir: Path, monkeypatch: pytest.Monkey
         seen.append(settings)
         return FakeBackend(refund_everything)
 
-    monkeypatch.setattr(eval_cli, "build_backend", build)
+    monkeypatch.setattr(factory, "build_backend", build)
     args = ("run", "--dataset", "dev.jsonl", "--no-progress", "--backend", "offline",
             "--model", "m-2", "--no-cache")  # fmt: skip
     code, out = invoke(*args)
