@@ -50,6 +50,10 @@ def open_engine(settings: Settings) -> Engine:
         fail(str(exc))
 
 
-def store_line(settings: Settings) -> str:
-    """`store: <url>` for report headers, so a run from another folder is never silent."""
-    return f"store: {settings.store_label}"
+def print_store(console: Console, settings: Settings) -> None:
+    """`store: <url>` as a report header (never wrapped, so it can be copied).
+
+    Printed by every command that reads or writes the store, so a run from another
+    folder, which would silently use another store, is visible.
+    """
+    console.print(f"store: {settings.store_label}", highlight=False, markup=False, soft_wrap=True)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callhandoff.cli.common import fail, load_settings, open_engine, store_line
+from callhandoff.cli.common import fail, load_settings, open_engine, print_store
 
 app = typer.Typer(
     help="Load and inspect the store directory calls are matched against.", no_args_is_help=True
@@ -44,7 +44,7 @@ def load(
         report = load_directory(open_engine(settings), data)
     except CallhandoffError as exc:
         fail(str(exc))
-    console.print(store_line(settings), highlight=False, markup=False)
+    print_store(console, settings)
     table = Table(title="Rows loaded", title_justify="left")
     table.add_column("table", style="cyan")
     table.add_column("rows", justify="right")
@@ -72,7 +72,7 @@ def stats() -> None:
         rows = directory_stats(open_engine(settings))
     except CallhandoffError as exc:
         fail(str(exc))
-    Console().print(store_line(settings), highlight=False, markup=False)
+    print_store(Console(), settings)
     table = Table(title="Directory", title_justify="left")
     for column in ("table", "destination", "store"):
         table.add_column(column, style="cyan")

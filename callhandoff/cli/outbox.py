@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callhandoff.cli.common import fail, load_settings, open_engine, store_line
+from callhandoff.cli.common import fail, load_settings, open_engine, print_store
 from callhandoff.store.rows import OutboxRow, OutboxState
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def deliver(
     configured = any(config.configured(d) for d in ("cloudcart", "cults"))
     preview = dry_run if dry_run is not None else not configured
     console = Console()
-    console.print(store_line(settings), highlight=False, markup=False)
+    print_store(console, settings)
     try:
         engine = open_engine(settings)
         if preview:
@@ -129,6 +129,6 @@ def outbox(
             escape(row.last_error or ""),
         )
     console = Console()
-    console.print(store_line(settings), highlight=False, markup=False)
+    print_store(console, settings)
     console.print(table)
     console.print(", ".join(f"{state.value}: {n}" for state, n in totals.items()))

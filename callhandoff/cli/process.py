@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callhandoff.cli import options
-from callhandoff.cli.common import fail, load_settings, store_line
+from callhandoff.cli.common import fail, load_settings, print_store
 from callhandoff.schema.enums import Destination
 
 if TYPE_CHECKING:
@@ -138,12 +138,13 @@ def _router(settings: Settings, console: Console) -> Router:
     from callhandoff.store.directory import has_records
 
     router = Router.from_settings(settings)
-    console.print(store_line(settings), highlight=False, markup=False)
+    print_store(console, settings)
     if not has_records(router.engine):
         console.print(
             "[bold yellow]warning:[/] the store has no customers, orders or bookings, so "
             "every call will go to review as unmatched; load your store's records first "
             "with `callhandoff directory load PATH`",
             highlight=False,
+            soft_wrap=True,
         )
     return router
