@@ -35,12 +35,31 @@ def _dry_run_text(row: OutboxRow, config: DeliveryConfig) -> str:
     lines.append("")
     lines.append(json.dumps(request.body, indent=2, ensure_ascii=False, sort_keys=True))
     if row.old_values is not None:
-        after = new_values(row)
-        lines.append("# diff (store now -> after this update):")
-        for name in sorted(set(row.old_values) | set(after)):
-            lines.append(f"-  {name}: {row.old_values.get(name)}")
-            lines.append(f"+  {name}: {after.get(name)}")
+        lines.extend(_update_lines(row, new_values(row)))
     return "\n".join(lines)
+
+
+def _update_lines(row: OutboxRow, after: dict[str, object]) -> list[str]:
+    """What an update carries: the diff of the fields it sets, or why it sets none."""
+    old = row.old_values or {}
+    if after:
+        lines = ["# diff (store now -> after this update):"]
+        for name in sorted(set(old) | set(after)):
+            lines.append(f"-  {name}: {old.get(name)}")
+            lines.append(f"+  {name}: {after.get(name)}")
+        return lines
+    kept_back = [
+        str(name)
+        for subscriber in row.payload.get("subscribers", [])
+        for name in subscriber.get("other_changed_fields", [])
+    ]
+    lines = ["# this update sets no field at the destination: it carries the signals above"]
+    if kept_back:
+        lines.append(
+            "# changed on the call but not sent to a subscriber list (support details "
+            f"stay out of marketing destinations): {', '.join(kept_back)}"
+        )
+    return lines
 
 
 def deliver(
@@ -69,7 +88,9 @@ def deliver(
         if preview:
             rows = store.due(engine, datetime.now(UTC), limit)
             for row in rows:
-                console.print(_dry_run_text(row, config), highlight=False, markup=False)
+                console.print(
+                    _dry_run_text(row, config), highlight=False, markup=False, soft_wrap=True
+                )
                 console.print()
             note = (
                 ""

@@ -140,6 +140,23 @@ def test_deliver_defaults_to_a_dry_run_showing_the_exact_request_and_diff(
     assert "pending: 2" in runner.invoke(app, ["outbox"]).output
 
 
+def test_dry_run_says_what_an_update_without_subscriber_fields_carries(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["directory", "load", str(STORE)])
+    note = make_call(
+        "cli-note",
+        intent="account",
+        email="alice@example.com",
+        changes=[("delivery_instructions", "front door", "side door")],
+    )
+    _process(workdir, monkeypatch, [note])
+    out = runner.invoke(app, ["deliver", "--dry-run"]).output
+    assert '"changes": {}' in out
+    assert "this update sets no field at the destination" in out
+    assert "not sent to a subscriber list" in out and "delivery_instructions" in out
+
+
 def test_deliver_sends_when_an_endpoint_is_configured(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
