@@ -122,7 +122,7 @@ def test_a_missing_path_is_reported(empty_engine: Engine, tmp_path: Path) -> Non
 
 
 def test_the_demo_directory_loads_without_refusals(empty_engine: Engine) -> None:
-    demo = Path(__file__).resolve().parents[2] / "examples" / "store"
+    demo = Path(__file__).resolve().parents[3] / "examples" / "store"
     if not (demo / "customers.csv").exists():
         pytest.skip("examples/store is not there")
     written, errors = _load(empty_engine, demo)

@@ -10,7 +10,7 @@ from callhandoff.exceptions import ConfigError
 from callhandoff.routing.policy.engine import decide
 from callhandoff.routing.policy.file import load_policy
 from callhandoff.schema.enums import DecisionKind
-from tests.routing.test_policy_rules import base_facts
+from tests.routing.helpers import base_facts
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -189,7 +189,7 @@ def test_a_missing_policy_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_the_documented_example_policy_loads(tmp_path: Path) -> None:
-    docs = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+    docs = Path(__file__).resolve().parents[3] / "docs" / "policy.md"
     text = docs.read_text(encoding="utf-8")
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     policy = load_policy(_write(tmp_path, example))
