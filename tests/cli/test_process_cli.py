@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,18 @@ def test_markup_in_a_call_id_is_printed_as_written(workdir: Path) -> None:
     assert "m1[/bogus]" in result.output
     listing = runner.invoke(app, ["outbox"])
     assert listing.exit_code == 0, listing.output
+
+
+def test_the_offline_path_never_loads_the_llm_libraries(workdir: Path) -> None:
+    code = (
+        "import sys; from callhandoff.cli.app import main\n"
+        "sys.argv = ['callhandoff', 'process', 'examples/', '--no-progress']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in "
+        "('openai', 'instructor', 'tiktoken', 'httpx2')]\n"
+        "print('LOADED', loaded, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in done.stderr
