@@ -48,6 +48,11 @@ _IS: Final = r"(?:\s*(?:is|was|'s|’s|:|=|would be|should be|will be|is just|it
 _PASSWORD_RE: Final = re.compile(
     rf"\b(?:{_PASSWORD_CUE})\b{_IS}(?:(?:like|just|simply|actually)\s+)?(?P<v>\S+)", re.IGNORECASE
 )
+_PASSWORD_TO_RE: Final = re.compile(
+    rf"\b(?:set|change|changed|reset|update|updated|made|make)\s+(?:my\s+|the\s+|our\s+)?"
+    rf"(?:{_PASSWORD_CUE})\s+(?:to|as|into)\s+(?P<v>\S+)",
+    re.IGNORECASE,
+)
 _PASSWORD_AFTER_RE: Final = re.compile(
     rf"(?<!\S)(?P<v>\S{{3,64}}?)[,.]?\s+(?:is|as|was)\s+(?:the|my|our)\s+(?:{_PASSWORD_CUE})\b",
     re.IGNORECASE,
@@ -98,7 +103,8 @@ _PREFILTER: Final = re.compile(
 _DIGITISH: Final = re.compile(
     r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b", re.IGNORECASE
 )
-_TRAIL: Final = ".,!?;:\"')]}"
+_TRAIL: Final = ".,!?;:\"')]}’”"
+_LEAD: Final = "\"'([{‘“"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +141,7 @@ def find_secrets(text: str) -> list[SecretSpan]:
         found.append(_span(spoken, m.start("v"), m.end("v"), kind))
     for m in _ID_RE.finditer(written):
         found.append(_span(spoken, m.start("v"), m.end("v"), SecretKind.ID_NUMBER))
-    for pattern in (_PASSWORD_RE, _PASSWORD_AFTER_RE):
+    for pattern in (_PASSWORD_RE, _PASSWORD_TO_RE, _PASSWORD_AFTER_RE):
         for m in pattern.finditer(written):
             span = _value_span(spoken, m.start("v"), m.end("v"), SecretKind.PASSWORD)
             if span is not None:
@@ -163,8 +169,7 @@ def digit_groups(text: str, kind: SecretKind) -> list[SecretSpan]:
     for m in re.finditer(
         _DIGITS if kind is not SecretKind.CARD else r"\d(?:[ -]?\d){2,}", spoken.text
     ):
-        digits = re.sub(r"\D", "", m.group())
-        last4 = digits[-4:] if kind is SecretKind.CARD and len(digits) >= 13 else None
+        last4 = _last4(kind, re.sub(r"\D", "", m.group()))
         spans.append(_span(spoken, m.start(), m.end(), kind, last4))
     return _outside_masks(text, spans)
 
@@ -221,6 +226,8 @@ def _value_span(spoken: SpokenText, start: int, end: int, kind: SecretKind) -> S
     """A password or answer value: trailing punctuation trimmed, a spelled run taken whole,
     words that only describe the secret ("not working", "expired") refused."""
     written = spoken.text
+    while start < end and written[start] in _LEAD:
+        start += 1
     run = _SPELLED_RUN_RE.match(written, start)
     if run is not None and run.end() > end:
         end = run.end()
@@ -238,3 +245,43 @@ def _span(
 ) -> SecretSpan:
     src_start, src_end = spoken.to_original(start, end)
     return SecretSpan(src_start, src_end, kind, last4)
+
+
+def repeats(text: str, secrets: list[tuple[SecretKind, str]]) -> list[SecretSpan]:
+    """Other mentions in `text` of secrets already found (a read-back: "664 209, got it").
+
+    `secrets` holds each secret's kind and value: digits only for numbers, else the
+    words as said.
+    """
+    if not secrets:
+        return []
+    spoken: SpokenText | None = None
+    found: list[SecretSpan] = []
+    for kind, value in secrets:
+        if value.isdigit():
+            spoken = spoken or normalize(text)
+            pattern = r"(?<![\w-])" + r"[ -]?".join(value) + r"(?![\w-])"
+            for m in re.finditer(pattern, spoken.text):
+                found.append(_span(spoken, m.start(), m.end(), kind, _last4(kind, value)))
+        else:
+            for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text, re.IGNORECASE):
+                found.append(SecretSpan(m.start(), m.end(), kind))
+    return _outside_masks(text, found)
+
+
+def secret_value(text: str, span: SecretSpan) -> str | None:
+    """What to look for elsewhere in the call: a number's digits, else the words said."""
+    said = text[span.start : span.end].strip()
+    digits = re.sub(r"\D", "", normalize(said).text)
+    if span.kind in _NUMBER_KINDS and len(digits) >= 3:
+        return digits
+    return said if len(said) >= 3 else None
+
+
+_NUMBER_KINDS: Final = frozenset(
+    {SecretKind.CARD, SecretKind.CVV, SecretKind.ONE_TIME_CODE, SecretKind.PIN}
+)
+
+
+def _last4(kind: SecretKind, digits: str) -> str | None:
+    return digits[-4:] if kind is SecretKind.CARD and len(digits) >= 13 else None

@@ -20,6 +20,8 @@ from callhandoff.redaction.secrets import (
     answer_span,
     digit_groups,
     find_secrets,
+    repeats,
+    secret_value,
 )
 from callhandoff.schema.enums import Speaker
 from callhandoff.schema.result import Rejected
@@ -113,8 +115,9 @@ def _answer_spans(text: str, kind: SecretKind, first: bool) -> list[SecretSpan]:
 
 
 def _redacted_texts(texts: list[str], askers: list[bool], answerers: list[bool]) -> list[str]:
-    """Each text masked: its own secrets, and the answers to the requests before it."""
-    out: list[str] = []
+    """Each text masked: its own secrets, the answers to the requests before it, and any
+    repeat of a secret said elsewhere in the call (a read-back)."""
+    found: list[list[SecretSpan]] = []
     pending: SecretKind | None = None
     left = 0
     for text, asks, answers in zip(texts, askers, answerers, strict=True):
@@ -128,8 +131,29 @@ def _redacted_texts(texts: list[str], askers: list[bool], answerers: list[bool])
             kind = asked_for(text)
             if kind is not None:
                 pending, left = kind, ANSWER_WINDOW
-        out.append(apply_masks(text, spans))
-    return out
+        found.append(spans)
+    values = {
+        (span.kind, value)
+        for text, spans in zip(texts, found, strict=True)
+        for span in spans
+        if (value := secret_value(text, span)) is not None
+    }
+    if values:
+        ordered = sorted(values)
+        for text, spans in zip(texts, found, strict=True):
+            spans.extend(_repeat_spans(text, spans, ordered))
+    return [apply_masks(text, spans) for text, spans in zip(texts, found, strict=True)]
+
+
+def _repeat_spans(
+    text: str, spans: list[SecretSpan], values: list[tuple[SecretKind, str]]
+) -> list[SecretSpan]:
+    """Repeats of known secrets in `text` outside its own secrets' spans."""
+    return [
+        extra
+        for extra in repeats(text, values)
+        if not any(extra.start < span.end and span.start < extra.end for span in spans)
+    ]
 
 
 def redact_transcript(transcript: Transcript) -> Transcript:
