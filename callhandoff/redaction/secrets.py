@@ -122,8 +122,39 @@ def may_hold_secret(text: str) -> bool:
     return bool(_PREFILTER.search(text)) or len(_DIGITISH.findall(text)) >= 13
 
 
+#: Text longer than this is searched sentence by sentence (memory stays flat on any size).
+PIECE_CHARS: Final = 4_000
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """`text` as (offset, piece) of at most about `size` characters, cut after a sentence
+    when one ends in the last quarter of the piece, else at a space, else anywhere."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            window = text[start + size * 3 // 4 : end]
+            cut = max(
+                window.rfind(". "), window.rfind("? "), window.rfind("! "), window.rfind("\n")
+            )
+            if cut < 0:
+                cut = window.rfind(" ")
+            if cut >= 0:
+                end = start + size * 3 // 4 + cut + 1
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
 def find_secrets(text: str) -> list[SecretSpan]:
     """Every secret said in `text` with a cue beside it, or as a card number."""
+    if len(text) > PIECE_CHARS:
+        return [
+            SecretSpan(offset + span.start, offset + span.end, span.kind, span.last4)
+            for offset, piece in pieces(text)
+            for span in find_secrets(piece)
+        ]
     if not may_hold_secret(text):
         return []
     spoken = normalize(text)

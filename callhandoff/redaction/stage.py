@@ -67,7 +67,8 @@ _MOSTLY_DIGITS: Final = re.compile(
     r"|um|then)[\s,.\-]*)+$",
     re.IGNORECASE,
 )
-_JSON_STRING: Final = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+# possessive: a 5 MB string literal is matched without a backtracking stack per character
+_JSON_STRING: Final = re.compile(r'"(?:[^"\\\n]++|\\.)*+"')
 
 
 def asked_for(text: str) -> SecretKind | None:
