@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
+from callhandoff.extractors.spoken import words_of
 from callhandoff.redaction.masks import SecretKind, mask
 from callhandoff.redaction.secrets import (
     SecretSpan,
@@ -51,14 +52,17 @@ _ASKS: Final = (
     ),
 )
 _ASK_RES: Final = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS)
+_ASK_WORDS: Final = frozenset(
+    """cvv cvc security digit code otp verification pin card number password passcode
+    passphrase maiden memorable pet pet's secret born authentication authenticator""".split()
+)  # a turn without one of these asks for no secret
 _REQUEST: Final = re.compile(
-    r"\?|\b(?:read|tell|give|confirm|say|spell|provide|type|enter|need|verify)\b", re.IGNORECASE
-)
+    r"\?|\b(?:read|tell|give|confirm|say|spell|provide|type|enter|need|verify)\b"
+)  # on lower case
 _DONT: Final = re.compile(
     r"\b(?:never|don'?t|do not|won'?t|will not|can'?t|cannot|no need to|not to)\b[^.?!]{0,30}"
-    r"\b(?:share|give|tell|read|say|need)",
-    re.IGNORECASE,
-)
+    r"\b(?:share|give|tell|read|say|need)"
+)  # on lower case
 _DIGIT_KINDS: Final = frozenset(
     {SecretKind.CVV, SecretKind.ONE_TIME_CODE, SecretKind.PIN, SecretKind.CARD}
 )
@@ -76,7 +80,10 @@ def asked_for(text: str) -> SecretKind | None:
 
     "Please never share your PIN" is a warning, not a request.
     """
-    if not _REQUEST.search(text) or _DONT.search(text):
+    low = text.lower()
+    if words_of(low).isdisjoint(_ASK_WORDS):
+        return None
+    if not _REQUEST.search(low) or _DONT.search(low):
         return None
     for kind, pattern in _ASK_RES:
         if pattern.search(text):
