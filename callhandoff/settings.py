@@ -181,12 +181,7 @@ class Settings(BaseSettings):
     )
     # --- end of routing & delivery extras -------------------------------------------------
 
-    # --- hardening: redaction, limits, retention (callhandoff/redaction/, cli/purge.py) -------
-    redact_contacts: bool = Field(
-        default=False,
-        description="For the LLM backend: send e-mails, phones and names as placeholders "
-        "(<EMAIL_1>, ...) and put the real values back after extraction.",
-    )
+    # --- hardening: transcript limits, phone regions (callhandoff/readers/common.py) ----------
     max_transcript_chars: int = Field(
         default=200_000,
         gt=0,
@@ -195,11 +190,6 @@ class Settings(BaseSettings):
     )
     max_turns: int = Field(
         default=2_000, gt=0, description="A transcript with more turns is rejected."
-    )
-    retention_days: int | None = Field(
-        default=None,
-        gt=0,
-        description="Default age for `callhandoff purge` when --older-than is not given.",
     )
 
     @field_validator("phone_regions", mode="before")
