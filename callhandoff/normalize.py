@@ -53,6 +53,17 @@ MIN_DIGIT_KEY: Final = 5
 # --- ids -------------------------------------------------------------------------------
 
 
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number passes (`digits`: digits only)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
 def id_key(value: str) -> str:
     """Order, booking, customer and SKU ids compared case- and punctuation-blind.
 

@@ -1,4 +1,4 @@
-"""The pipeline as plain functions: read → extract → ground → (route).
+"""The pipeline as plain functions: read → redact → extract → ground → (route).
 
 Stages never reach into each other; each takes and returns the schema models.
 Routing (match, priority, policy, persistence) is the router's job and happens
@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from callhandoff.grounding import ground_handoff
+from callhandoff.redaction.stage import redact_stream
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.result import CallResult, Rejected
 from callhandoff.schema.transcript import Transcript
@@ -68,14 +69,17 @@ def extract_stream(
 ) -> Iterator[tuple[CallResult, Transcript] | Rejected]:
     """Every input comes out once, in input order: its grounded result or the Rejected it was.
 
-    Transcripts are fed lazily to `backend.extract_many` (or, with `workers` > 1,
-    to that many processes each running its own backend), so extraction can work
-    ahead while rejects keep their place in the output.
+    Redaction comes first: every transcript (and every rejected record's raw text)
+    has its secrets masked before the backend, the store or any output sees it, and
+    the transcript paired with each result is the redacted one. Transcripts are fed
+    lazily to `backend.extract_many` (or, with `workers` > 1, to that many processes
+    each running its own backend), so extraction can work ahead while rejects keep
+    their place in the output.
     """
     pending: deque[Transcript | Rejected] = deque()
 
     def transcripts() -> Iterator[Transcript]:
-        for item in inputs:
+        for item in redact_stream(inputs):
             pending.append(item)
             if isinstance(item, Transcript):
                 yield item

@@ -6,13 +6,14 @@ Nothing reads the environment anywhere else. Build one `Settings()` at the edge
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callhandoff.schema.enums import Destination
 
@@ -26,12 +27,33 @@ def hide_password(url: str) -> str:
         password = parts.password
     except ValueError:
         return "<unreadable URL>"
-    if password is None:
-        return url
+    if password is None:  # also hide `user:secret@` in a URL too malformed to parse
+        return re.sub(r"(?<=:)[^:@/\s]+(?=@)", "***", url)
     user = parts.username or ""
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^\s:/@]*:)[^\s@]+(?=@)")
+_KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'[^']*'|\"[^\"]*\"|\S+)", re.I)
+
+
+def hide_passwords_in(text: str, *urls: str | None) -> str:
+    """`text` (an error message, a driver's exception) with every password hidden.
+
+    The passwords of `urls` are replaced wherever they appear, and so is any
+    `scheme://user:password@` or `password=...` written in the text itself.
+    """
+    for url in urls:
+        try:
+            password = urlsplit(url).password if url else None
+        except ValueError:
+            password = None
+        if password:
+            text = text.replace(password, "***")
+    text = _URL_PASSWORD.sub(r"\g<head>***", text)
+    return _KEY_PASSWORD.sub(r"\g<head>***", text)
 
 
 InstructorModeName = Literal["tools", "json_schema", "json"]
@@ -68,9 +90,10 @@ class Settings(BaseSettings):
         default="UTC", description="Zone applied to naive timestamps and to deadline resolution."
     )
 
-    phone_regions: list[str] = Field(
+    phone_regions: Annotated[list[str], NoDecode] = Field(
         default=["US", "IN", "GB"],
-        description="Regions tried, in order, for phone numbers said without a country code.",
+        description="Regions tried, in order, for phone numbers said without a country code "
+        "(`US,GB` or a JSON list).",
     )
 
     # --- extraction backend ----------------------------------------------------------
@@ -157,6 +180,38 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="HTTP timeout of one delivery request."
     )
     # --- end of routing & delivery extras -------------------------------------------------
+
+    # --- hardening: transcript limits, phone regions (callhandoff/readers/common.py) ----------
+    max_transcript_chars: int = Field(
+        default=200_000,
+        gt=0,
+        description="A transcript with more characters of speech is rejected (a two-hour call "
+        "is about 100,000).",
+    )
+    max_turns: int = Field(
+        default=2_000, gt=0, description="A transcript with more turns is rejected."
+    )
+
+    @field_validator("phone_regions", mode="before")
+    @classmethod
+    def _regions_list(cls, value: Any) -> Any:
+        """`US,GB`, `["US", "GB"]` or a list: region codes, upper-cased."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON list of region codes: {text!r}") from exc
+            else:
+                value = [part for part in re.split(r"[\s,]+", text) if part]
+        if isinstance(value, list):
+            return [str(item).strip().upper() for item in value]
+        return value
+
+    # --- end of hardening ---------------------------------------------------------------------
 
     @field_validator("timezone")
     @classmethod

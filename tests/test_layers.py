@@ -69,6 +69,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.pipeline",
     ),
     "callhandoff.routing": ("callhandoff.evals", "callhandoff.cli"),
+    "callhandoff.redaction": (
+        "callhandoff.summarizer",
+        "callhandoff.routing",
+        "callhandoff.store",
+        "callhandoff.evals",
+        "callhandoff.cli",
+        "callhandoff.pipeline",
+    ),
 }
 
 

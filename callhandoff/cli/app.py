@@ -10,6 +10,7 @@ from callhandoff.cli import explain as explain_cmd
 from callhandoff.cli import outbox as outbox_cmd
 from callhandoff.cli import process as process_cmd
 from callhandoff.cli import schema_cmd
+from callhandoff.cli.common import guard_commands
 
 app = typer.Typer(
     name="callhandoff",
@@ -26,6 +27,7 @@ app.add_typer(directory_cmd.app, name="directory")
 app.command("explain")(explain_cmd.explain)
 app.command("deliver")(outbox_cmd.deliver)
 app.command("outbox")(outbox_cmd.outbox)
+guard_commands(app)  # last: every error of every command is one `error:` line
 
 
 def main() -> None:

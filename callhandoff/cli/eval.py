@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from callhandoff.cli import options
@@ -139,9 +140,9 @@ def run(
     console.print(headline_table(metrics))
     console.print(field_table(metrics))
     if html is not None:
-        console.print(f"HTML report: {write_html(record, html)}")
+        console.print(f"HTML report: {escape(str(write_html(record, html)))}", highlight=False)
     console.print(
-        f"stored as run [bold]{record.run_id}[/] (dataset {data.path} "
+        f"stored as run [bold]{escape(record.run_id)}[/] (dataset {escape(str(data.path))} "
         f"version {data.short_version}); details: callhandoff eval report {record.run_id}",
         highlight=False,
     )
@@ -171,7 +172,7 @@ def report(
     print_group(console, run_report(record))
     if write:
         target = html or settings.data_dir / "eval-reports" / f"{record.run_id}.html"
-        console.print(f"HTML report: {write_html(record, target)}", highlight=False)
+        console.print(f"HTML report: {escape(str(write_html(record, target)))}", highlight=False)
 
 
 @app.command("compare")
@@ -239,7 +240,7 @@ def _show_item(
     console.print(item_table(item_id, score_item(found[0]), score_item(found[1]), *ids))
     for run_id, run in zip(ids, found, strict=True):
         if run.result is None:
-            console.print(f"{run_id}: no output ({run.error})", highlight=False)
+            console.print(f"{run_id}: no output ({run.error})", highlight=False, markup=False)
         else:
             handoff = run.result.handoff
             console.print(
@@ -306,11 +307,11 @@ def list_runs(
     for r in records:
         m = r.metrics
         table.add_row(
-            r.run_id,
+            escape(r.run_id),
             r.created_at.isoformat(timespec="minutes"),
-            r.label or "",
-            f"{r.backend}/{r.model or '-'}",
-            r.prompt_id or "-",
+            escape(r.label or ""),
+            escape(f"{r.backend}/{r.model or '-'}"),
+            escape(r.prompt_id or "-"),
             r.dataset_version[:8],
             str(m.items),
             fmt(m.intent.accuracy),

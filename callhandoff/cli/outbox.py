@@ -143,7 +143,7 @@ def outbox(
         table.add_row(
             str(row.id),
             escape(row.call_id),
-            row.action,
+            escape(row.action),
             escape(row.idempotency_key),
             row.state.value,
             str(row.attempts),

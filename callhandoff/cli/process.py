@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callhandoff.cli import options
@@ -29,9 +29,14 @@ def process(
         typer.Option(
             "--out",
             "-o",
-            help="Where handoffs go, as JSONL ('-' for stdout). An existing file is replaced.",
+            help="Where handoffs go, as JSONL ('-' for stdout). An existing file is replaced "
+            "when the run finishes (never before), unless --append.",
         ),
     ] = "handoffs.jsonl",
+    append: Annotated[
+        bool,
+        typer.Option(help="Add to the end of --out and the rejects file instead of replacing."),
+    ] = False,
     rejects: Annotated[
         Path | None,
         typer.Option(help="Where unreadable inputs go (default: <out>.rejects.jsonl)."),
@@ -63,10 +68,12 @@ def process(
     file beside it; with routing (the default) every call is also matched,
     decided and stored, and the report says which store was used.
     """
+    from callhandoff.cli.output import OutputFile
     from callhandoff.cli.process_report import Tally, estimate_records, print_report
     from callhandoff.exceptions import CallhandoffError
     from callhandoff.pipeline import process_stream
     from callhandoff.readers import iter_inputs
+    from callhandoff.readers.common import Limits
     from callhandoff.schema.result import CallResult
     from callhandoff.summarizer.factory import build_backend
 
@@ -90,15 +97,15 @@ def process(
     tally = Tally()
     try:
         with ExitStack() as stack:
-            router = _router(settings, report_console) if route else None
-            sink: TextIO = (
-                sys.stdout
-                if out == "-"
-                else stack.enter_context(Path(out).open("w", encoding="utf-8", buffering=1))
-            )
-            reject_sink = stack.enter_context(rejects_path.open("w", encoding="utf-8", buffering=1))
+            # settings, backend and store first: a bad one stops the run before any output
+            # file is touched
             extraction = build_backend(settings)
             stack.callback(extraction.close)
+            router = _router(settings, report_console) if route else None
+            sink = stack.enter_context(OutputFile(out, append=append))
+            reject_sink = stack.enter_context(
+                OutputFile(rejects_path, append=append, option="--rejects")
+            )
             bar = stack.enter_context(
                 Progress(
                     TextColumn("[progress.description]{task.description}"),
@@ -111,25 +118,30 @@ def process(
                 )
             )
             label = extraction.name if workers == 1 else f"{extraction.name} × {workers}"
-            task = bar.add_task(f"processing ({label})", total=estimate_records(paths, recursive))
+            task = bar.add_task(
+                f"processing ({escape(label)})", total=estimate_records(paths, recursive)
+            )
             inputs = iter_inputs(
                 paths,
                 default_destination=settings.default_destination,
                 tz=settings.tz,
                 recursive=recursive,
+                limits=Limits.from_settings(settings),
             )
             results = process_stream(inputs, extraction, settings, router=router, workers=workers)
             for item in results:
                 if isinstance(item, CallResult):
-                    sink.write(item.model_dump_json(exclude_none=True) + "\n")
+                    sink.write(item.model_dump_json(exclude_none=True))
                 else:
-                    reject_sink.write(item.model_dump_json() + "\n")
+                    reject_sink.write(item.model_dump_json())
                 tally.add(item)
                 bar.advance(task)
             bar.update(task, total=tally.written + tally.rejected)
     except CallhandoffError as exc:
         fail(str(exc))
     print_report(report_console, tally, out, rejects_path)
+    if tally.rejected and not tally.written:
+        fail(f"every input was rejected ({tally.rejected}); nothing was processed")
 
 
 def _router(settings: Settings, console: Console) -> Router:

@@ -107,13 +107,14 @@ class Router:
         raise AssertionError("unreachable")
 
     def _unchanged(self, previous: Prior) -> DecisionRow | None:
-        """The stored decision when this exact transcript was decided under this policy.
+        """The stored decision when this exact transcript is the call's current version and
+        was decided under this policy.
 
         A transcript whose action was delivered keeps its decision whatever the policy.
         """
         stored = previous.latest_decision
-        if previous.new_version or stored is None:
-            return None
+        if previous.new_version or stored is None or not previous.current:
+            return None  # new, or an older version back after a newer one: decide again
         if stored.policy_version == self.policy_version or previous.delivered:
             return stored
         return None
@@ -148,8 +149,8 @@ class Router:
             return self._stored(call, previous.same_version_id, stored, connection)
         history = History(
             version=previous.next_version,
-            transcript_changed=previous.new_version and previous.exists,
-            changed_after_delivery=previous.new_version and previous.delivered,
+            transcript_changed=previous.changed,
+            changed_after_delivery=previous.changed and previous.delivered,
         )
         reference = transcript.reference_time(now)
         outcome = self.matcher.match(connection, call.handoff, transcript, reference)

@@ -5,7 +5,8 @@ per call; `save_routing` writes it inside the caller's transaction, so a call is
 written atomically. Idempotency lives here:
 - a transcript whose content hash is already stored for the call ID is not a new
   version (nothing new is written for it unless the policy changed);
-- a changed transcript becomes version n+1;
+- a changed transcript becomes version n+1; an older version sent again becomes
+  current again and is decided again (its action, if superseded, is revived);
 - a new decision supersedes the call's pending outbox rows and open review
   items instead of adding to them; an outbox row is unique by idempotency key.
 """
@@ -101,6 +102,17 @@ class Prior:
         return self.same_version_id is None
 
     @property
+    def current(self) -> bool:
+        """True when this transcript is the call's current version (stored and not replaced)."""
+        return self.same_version is not None and self.same_version == self.current_version
+
+    @property
+    def changed(self) -> bool:
+        """True when this transcript replaces the call's current one: a new version, or an
+        older version coming back (v1, v2, then v1 again)."""
+        return self.exists and not self.current
+
+    @property
     def next_version(self) -> int:
         """The version number this transcript has, or gets when it is new."""
         if self.same_version is not None:
@@ -176,6 +188,12 @@ def save_routing(
     else:
         assert previous.same_version_id is not None
         version_id = previous.same_version_id
+        if not previous.current:  # an older version came back: it is current again
+            connection.execute(
+                sa.update(calls)
+                .where(calls.c.call_id == write.call_id)
+                .values(current_version=previous.same_version, last_seen_at=now)
+            )
     _record_extraction(connection, version_id, write.handoff, now, new_version=previous.new_version)
     decision_id = _new_id(
         connection.execute(
@@ -355,6 +373,7 @@ def _enqueue(
                     updated_at=now,
                 )
             )
+            _link_superseded(connection, superseded, row_id)
         return
     result = connection.execute(
         _INSERT_OUTBOX,
@@ -371,11 +390,14 @@ def _enqueue(
             "updated_at": now,
         },
     )
+    _link_superseded(connection, superseded, _new_id(result))
+
+
+def _link_superseded(connection: Connection, superseded: list[int], by: int) -> None:
+    """Record which outbox row replaced the superseded ones."""
     if superseded:
         connection.execute(
-            sa.update(outbox)
-            .where(outbox.c.id.in_(superseded))
-            .values(superseded_by=_new_id(result))
+            sa.update(outbox).where(outbox.c.id.in_(superseded)).values(superseded_by=by)
         )
 
 

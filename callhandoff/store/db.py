@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import ConfigError
-from callhandoff.settings import hide_password
+from callhandoff.settings import hide_password, hide_passwords_in
 from callhandoff.store import migrations as migrations_package
 
 _MIGRATION_NAME = re.compile(r"^m(\d{4})_[a-z0-9_]+$")
@@ -55,15 +55,30 @@ def open_store(url: str) -> Engine:
     """An engine on `url` whose schema has every migration applied.
 
     Safe to call on every start: applied migrations are recorded in `_migrations`
-    and skipped.
+    and skipped. Any failure (a bad URL, a missing driver, a folder that cannot be
+    created, a server that refuses) is a `ConfigError` whose message shows the URL
+    with its password hidden and no SQL.
     """
-    _prepare_sqlite_path(url)
     try:
+        _prepare_sqlite_path(url)
         engine = sa.create_engine(url, json_serializer=_to_json)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise ConfigError(f"cannot open the store at {hide_password(url)}: {exc}") from exc
+    except (sa.exc.ArgumentError, ImportError, ValueError, OSError) as exc:
+        raise ConfigError(
+            f"cannot open the store at {hide_password(url)}: {_reason(exc, url)}"
+        ) from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        _migrate(engine)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise ConfigError(
+            f"cannot open the store at {hide_password(url)}: {_reason(exc, url)}"
+        ) from None
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         _migrations_table.create(connection, checkfirst=True)
         done = set(connection.execute(sa.select(_migrations_table.c.name)).scalars())
@@ -74,7 +89,23 @@ def open_store(url: str) -> Engine:
             connection.execute(
                 _migrations_table.insert().values(name=name, applied_at=datetime.now(UTC))
             )
-    return engine
+
+
+def store_error_reason(exc: BaseException, url: str | None = None) -> str:
+    """What went wrong in the store, in one line: the driver's own words without the SQL
+    statement, its parameters or any password."""
+    return _reason(exc, url)
+
+
+def _reason(exc: BaseException, url: str | None) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        inner = getattr(exc, "orig", None) if isinstance(exc, sa.exc.DBAPIError) else None
+        text = str(inner if inner is not None else exc)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    first = first.split("[SQL:", 1)[0].strip()
+    return hide_passwords_in(first, url)
 
 
 def _to_json(value: object) -> str:

@@ -11,7 +11,9 @@ def build_backend(settings: Settings) -> ExtractionBackend:
     if settings.resolved_backend == "openai":
         from callhandoff.summarizer.llm_backend import LLMBackend
 
-        return LLMBackend(settings)
+        backend = LLMBackend(settings)
+        backend.api_key()  # a missing key stops the run before any work starts
+        return backend
     from callhandoff.summarizer.offline import OfflineBackend
 
     return OfflineBackend(settings)

@@ -106,6 +106,7 @@ class _Server(ThreadingHTTPServer):
         self.delay_s = delay_s
         self.served = 0
         self.lock = threading.Lock()
+        self.bodies: list[bytes] = []  # every request body received, for tests that inspect them
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         """`/v1/chat/completions`: a grounded answer after the configured delay."""
         size = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(size)
+        with self.server.lock:
+            self.server.bodies.append(raw)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -159,6 +162,12 @@ class FakeServer:
     def served(self) -> int:
         """Chat completions answered so far."""
         return self.server.served
+
+    @property
+    def request_bodies(self) -> list[bytes]:
+        """The raw body of every request received so far, in arrival order."""
+        with self.server.lock:
+            return list(self.server.bodies)
 
 
 @contextmanager

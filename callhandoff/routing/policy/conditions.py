@@ -32,6 +32,8 @@ FACTS: dict[str, str] = {
     "risk_flags": "risk flags on the call",
     "workflow": "which seed workflow the handoff serves (escalation, follow_up, ...)",
     "prompt_injection": "a turn tried to instruct the system",
+    "prompt_injection_kind": "how: chat_template, structured_payload, addressed_to_ai, "
+    "instruction_override, role_play or decision_steering (null without one)",
     "fallback": "the extraction backend failed and fell back",
     "fallback_reason": "why the backend fell back, or null",
     "matched": "the call matched a customer, order or booking",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from callhandoff.extractors.injection import injection_kind
 from callhandoff.normalize import fold
 from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.file import Policy
@@ -190,6 +191,9 @@ def compute_facts(
         "risk_flags": sorted(flag.value for flag in handoff.risk_flag_values()),
         "workflow": _value(handoff.workflow),
         "prompt_injection": handoff.prompt_injection is not None,
+        "prompt_injection_kind": (
+            injection_kind(handoff.prompt_injection) if handoff.prompt_injection else None
+        ),
         "fallback": handoff.meta.fallback_reason is not None,
         "fallback_reason": handoff.meta.fallback_reason,
         "matched": match.matched,
