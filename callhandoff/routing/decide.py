@@ -73,8 +73,10 @@ def decide_call(
     facts = compute_facts(handoff, outcome, policy, history, reference)
     handoff = handoff.model_copy(update={"priority": compute_priority(facts, policy.thresholds)})
     verdict = decide(policy, facts)
-    overridden = verdict.reasons
+    overridden: list[Reason] = []
     if reviewer is not None:
+        if verdict.kind is DecisionKind.REVIEW and verdict.proposed is not None:
+            overridden = verdict.reasons
         verdict = approved_verdict(verdict, reviewer)
     built = build_action(handoff, transcript, outcome, verdict, facts, policy)
     key = idempotency_key(handoff.call_id, built.action.action, history.version)
@@ -93,10 +95,7 @@ def decide_call(
         "old_values": built.old_values,
     }
     if reviewer is not None:
-        trace["review"] = {
-            "reviewer": reviewer,
-            "overrode": [r.code for r in overridden] if verdict.kind != DecisionKind.REVIEW else [],
-        }
+        trace["review"] = {"reviewer": reviewer, "overrode": [r.code for r in overridden]}
     return Routed(
         handoff=handoff,
         match=outcome.match,
