@@ -41,6 +41,7 @@ def ui(ctx: typer.Context) -> None:
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.setdefault("STREAMLIT_SERVER_HEADLESS", "true")
+    env.setdefault("STREAMLIT_CLIENT_TOOLBAR_MODE", "minimal")
     command = [sys.executable, "-m", "streamlit", "run", str(script), *ctx.args]
     sys.stdout.flush()
     os.execvpe(sys.executable, command, env)
