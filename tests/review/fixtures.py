@@ -52,9 +52,10 @@ def _save_runs(url: str) -> None:
         runs: list[ItemRun] = items
         data = Dataset(path="evals/datasets/dev.jsonl", version="ab" * 32,
                        items=tuple(run.item for run in runs), split="dev")  # fmt: skip
+        started = T0 + dt.timedelta(minutes=offset)
         output = RunOutput(dataset=data, items=tuple(runs), backend="fake", model="m-1",
                            prompt_id=f"prompt-{label}", prompt_hash="f" * 64, repeat=1,
-                           started_at=T0 + dt.timedelta(minutes=offset), duration_s=1.0)  # fmt: skip
+                           started_at=started, duration_s=1.0)  # fmt: skip
         _, metrics = score_runs(runs)
         save_run(engine, output, metrics, Settings(), label=f"run {label}")
     engine.dispose()

@@ -64,7 +64,7 @@ def test_a_stale_version_cannot_overwrite_a_newer_action(store_url: str) -> None
     svc = service(store_url)
     item = item_of(svc, REFUND)
     svc.reject(item, "Bob", 1, "duplicate", "same as ticket 88")
-    with pytest.raises(ReviewConflictError, match="Bob already rejected .* your approve was not"):
+    with pytest.raises(ReviewConflictError, match=r"Bob already rejected .* your approve was not"):
         svc.approve(item, "Alice", 1)
     assert outbox_rows(svc, REFUND) == []
     assert item_row(svc, REFUND)["state"] == ReviewState.REJECTED

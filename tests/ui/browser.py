@@ -47,31 +47,33 @@ def running_ui(database_url: str, *, timeout_s: float = 60.0) -> Iterator[str]:
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     env = {**os.environ, "CALLHANDOFF_DATABASE_URL": database_url}
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"callhandoff ui did not start: {log.read().decode()[-2000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+            yield _wait_until_up(server, log, f"http://127.0.0.1:{port}", timeout_s)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_until_up(server: subprocess.Popen[bytes], log: Any, base: str, timeout_s: float) -> str:
+    """`base` once the server answers its health check; its log in the error otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return base
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            raise RuntimeError(f"callhandoff ui did not start: {log.read().decode()[-2000:]}")
+        time.sleep(0.2)
 
 
 @contextmanager

@@ -193,8 +193,9 @@ def test_audit_and_agreement_pages_show_the_actions(store_url: str) -> None:
     at.switch_page("pages/audit.py").run()
     no_exception(at)
     log = at.dataframe[0].value
-    assert list(log["reviewer"]) == ["Alice"] and "intent: delivery_issue -> order_status" in (
-        log["changed"][0]
+    assert (
+        list(log["reviewer"]) == ["Alice"]
+        and "intent: delivery_issue -> order_status" in (log["changed"][0])
     )
     at.switch_page("pages/agreement.py").run()
     no_exception(at)
