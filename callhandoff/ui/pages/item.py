@@ -270,7 +270,7 @@ if is_open:
         on_click=_release,
         args=(item_id,),
     )
-    with st.expander("Edit fields, then approve"):
+    with st.expander("Edit fields, then approve", key=f"edit-box-{item_id}"):
         handoff = Handoff.model_validate(context.handoff)
         with st.form(f"edit-{item_id}"):
             values: dict[str, Any] = {}
@@ -322,39 +322,39 @@ if is_open:
             if changes:
                 values[CHANGES] = changes
             checked = st.form_submit_button("Check the edit and preview", disabled=not can_act)
-        if checked:
-            edits = {
-                name: (None if value == "" else value)
-                for name, value in values.items()
-                if name in BY_NAME or name == CHANGES
-            }
-            st.session_state[f"edit-{item_id}-pending"] = edits
-        pending = st.session_state.get(f"edit-{item_id}-pending")
-        if pending is not None and can_act:
-            preview = service.preview_edit(item_id, pending, reviewer)
-            if preview.outcome.problems:
-                for name, why in preview.outcome.problems.items():
-                    st.error(f"{name}: {why}")
-            elif not preview.outcome.changes:
-                st.info("Nothing changed: use Approve to approve the call as it is.")
-            elif preview.approval is not None:
-                st.markdown(
-                    "Your changes: "
-                    + "; ".join(
-                        f"{c['field']}: {c['old'] or '—'} → {c['new'] or '—'}"
-                        for c in preview.outcome.changes
-                    )
+    if checked:
+        edits = {
+            name: (None if value == "" else value)
+            for name, value in values.items()
+            if name in BY_NAME or name == CHANGES
+        }
+        st.session_state[f"edit-{item_id}-pending"] = edits
+    pending = st.session_state.get(f"edit-{item_id}-pending")
+    if pending is not None and can_act:
+        preview = service.preview_edit(item_id, pending, reviewer)
+        if preview.outcome.problems:
+            for name, why in preview.outcome.problems.items():
+                st.error(f"{name}: {why}")
+        elif not preview.outcome.changes:
+            st.info("Nothing changed: use Approve to approve the call as it is.")
+        elif preview.approval is not None:
+            st.markdown(
+                "Your changes: "
+                + "; ".join(
+                    f"{c['field']}: {c['old'] or '—'} → {c['new'] or '—'}"
+                    for c in preview.outcome.changes
                 )
-                _show_approval(preview.approval, "After your edit")
-                st.button(
-                    "Confirm and approve",
-                    type="primary",
-                    key=f"confirm-{item_id}",
-                    disabled=not preview.approval.possible,
-                    on_click=_approve,
-                    args=(item_id, version, pending),
-                )
-    with st.expander("Reject"):
+            )
+            _show_approval(preview.approval, "After your edit")
+            st.button(
+                "Confirm and approve",
+                type="primary",
+                key=f"confirm-{item_id}",
+                disabled=not preview.approval.possible,
+                on_click=_approve,
+                args=(item_id, version, pending),
+            )
+    with st.expander("Reject", key=f"reject-box-{item_id}"):
         st.selectbox(
             "Reason",
             list(REJECT_REASONS),
