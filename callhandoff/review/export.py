@@ -3,7 +3,8 @@
 Each approved call (as is, or edited) becomes a `GoldItem` of origin `review`:
 its transcript (sensitive spans masked), labels read from the handoff the
 reviewer approved through the eval suite's own field table, the decision the
-approval made, and the fields the reviewer corrected. Rejected calls are left
+policy gives the reviewed values on its own (review when the approval had to
+override review rules), and the fields the reviewer corrected. Rejected calls are left
 out: a rejection says the call should not be acted on, not what it said.
 `callhandoff eval run --dataset FILE` scores a backend on the file as is.
 """
@@ -50,6 +51,13 @@ class Export:
     skipped: list[tuple[str, str]]
 
 
+def _gold_decision(after: dict[str, Any]) -> str | None:
+    """What the policy should decide on the reviewed values: review when the approval had to
+    override review rules, else the decision it made."""
+    found = after.get("policy", after.get("kind"))
+    return str(found) if found else None
+
+
 def _corrected(changes: list[dict[str, Any]]) -> list[str]:
     return sorted({str(change["field"]).split(":", 1)[0] for change in changes})
 
@@ -78,7 +86,7 @@ def reviewed_items(engine: Engine, since: datetime | None = None, split: Split =
                 origin="review",
                 split=split,
                 transcript=Masker.of(transcript).transcript(transcript),
-                gold=labels_of(handoff, str(action.decision_after.get("kind")) or None),
+                gold=labels_of(handoff, _gold_decision(action.decision_after)),
                 notes=f"reviewed by {action.reviewer} on {action.at:%Y-%m-%d}"
                 + (f"; corrected: {', '.join(corrected)}" if corrected else "; confirmed as is"),
                 corrected_fields=corrected,

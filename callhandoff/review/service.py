@@ -310,11 +310,15 @@ def _before(context: ItemContext) -> dict[str, Any]:
 
 
 def _after(kind: str, action: str, routed: Routed) -> dict[str, Any]:
+    """The approved decision, and what the policy alone decides on the reviewed values
+    (`policy`: review when the approval overrode review rules) — the gold decision."""
+    overrode = (routed.trace.get("review") or {}).get("overrode") or []
     return {
         "kind": kind,
         "action": action,
         "reasons": [r.code for r in routed.decision.reasons],
         "idempotency_key": routed.decision.idempotency_key,
+        "policy": "review" if overrode else kind,
     }
 
 

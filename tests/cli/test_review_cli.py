@@ -58,8 +58,12 @@ def test_export_writes_gold_items_that_eval_run_scores_as_is(
     edited = by_id["review-dn-2025-03-0006"]
     assert edited.origin == "review" and edited.corrected_fields == ["intent"]
     assert edited.gold.intent.value == "order_status"
+    # the corrected intent is certain, so the policy creates it on its own; the refund still
+    # needs a person whatever its values, so its gold decision stays review
     assert edited.gold.decision is not None and edited.gold.decision.value == "create"
-    assert by_id["review-dn-2025-03-0001"].corrected_fields == []
+    refund = by_id["review-dn-2025-03-0001"]
+    assert refund.corrected_fields == []
+    assert refund.gold.decision is not None and refund.gold.decision.value == "review"
     scored = runner.invoke(
         app,
         ["eval", "run", "--dataset", str(out), "--directory", str(EXAMPLES / "store")],
