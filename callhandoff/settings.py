@@ -212,6 +212,25 @@ class Settings(BaseSettings):
         return value
 
     # --- end of hardening ---------------------------------------------------------------------
+    # --- reviewer app (callhandoff/review/, callhandoff/ui/) ------------------------------
+    review_claim_minutes: float = Field(
+        default=10.0, gt=0, description="How long opening an item holds it for one reviewer."
+    )
+    review_page_size: int = Field(
+        default=50, ge=5, le=500, description="Rows per page of the review queue."
+    )
+    review_correction_target: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Correction rate the agreement page finds a confidence threshold for.",
+    )
+    review_min_values: int = Field(
+        default=20,
+        ge=1,
+        description="Reviewed values a confidence threshold needs before the page trusts it.",
+    )
+    # --- end of reviewer app ----------------------------------------------------------------
 
     @field_validator("timezone")
     @classmethod

@@ -62,13 +62,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.pipeline",
     ),
     "callhandoff.store": (
+        "callhandoff.review",
+        "callhandoff.ui",
         "callhandoff.routing",
         "callhandoff.summarizer",
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
     ),
-    "callhandoff.routing": ("callhandoff.evals", "callhandoff.cli"),
     "callhandoff.redaction": (
         "callhandoff.summarizer",
         "callhandoff.routing",
@@ -77,6 +78,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.cli",
         "callhandoff.pipeline",
     ),
+    "callhandoff.routing": (
+        "callhandoff.evals",
+        "callhandoff.cli",
+        "callhandoff.review",
+        "callhandoff.ui",
+    ),
+    "callhandoff.evals": ("callhandoff.review", "callhandoff.ui", "callhandoff.cli"),
+    "callhandoff.review": ("callhandoff.ui", "callhandoff.cli"),
 }
 
 

@@ -9,7 +9,9 @@ from callhandoff.cli import eval as eval_cmd
 from callhandoff.cli import explain as explain_cmd
 from callhandoff.cli import outbox as outbox_cmd
 from callhandoff.cli import process as process_cmd
+from callhandoff.cli import review as review_cmd
 from callhandoff.cli import schema_cmd
+from callhandoff.cli import ui as ui_cmd
 from callhandoff.cli.common import guard_commands
 
 app = typer.Typer(
@@ -27,6 +29,11 @@ app.add_typer(directory_cmd.app, name="directory")
 app.command("explain")(explain_cmd.explain)
 app.command("deliver")(outbox_cmd.deliver)
 app.command("outbox")(outbox_cmd.outbox)
+app.add_typer(review_cmd.app, name="review")
+app.command(
+    "ui",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)(ui_cmd.ui)
 guard_commands(app)  # last: every error of every command is one `error:` line
 
 

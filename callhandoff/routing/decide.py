@@ -4,6 +4,11 @@
 policy verdict, the destination action and its idempotency key. It touches
 no database: the router looks the records up before and persists the result
 after, so the same inputs always give the same `Routed`.
+
+A reviewer's approval is the one way past the review rules: with `reviewer`
+set, a review verdict becomes the decision the policy proposed without its
+review rules (create / update), with the same payload code and key as if the
+policy had decided it; a call the policy proposes nothing for stays in review.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from callhandoff.routing.policy.engine import Verdict, decide
 from callhandoff.routing.policy.facts import History, compute_facts
 from callhandoff.routing.policy.file import Policy
 from callhandoff.routing.policy.priority import compute_priority
+from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff
-from callhandoff.schema.routing import Decision, DestinationAction, RecordMatch
+from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
 
 
@@ -61,11 +67,17 @@ def decide_call(
     history: History,
     reference: datetime,
     policy_version: str,
+    reviewer: str | None = None,
 ) -> Routed:
-    """Facts → priority → verdict → action for one matched call."""
+    """Facts → priority → verdict → action for one matched call (approved by `reviewer`)."""
     facts = compute_facts(handoff, outcome, policy, history, reference)
     handoff = handoff.model_copy(update={"priority": compute_priority(facts, policy.thresholds)})
     verdict = decide(policy, facts)
+    overridden: list[Reason] = []
+    if reviewer is not None:
+        if verdict.kind is DecisionKind.REVIEW and verdict.proposed is not None:
+            overridden = verdict.reasons
+        verdict = approved_verdict(verdict, reviewer)
     built = build_action(handoff, transcript, outcome, verdict, facts, policy)
     key = idempotency_key(handoff.call_id, built.action.action, history.version)
     decision = Decision(
@@ -82,6 +94,8 @@ def decide_call(
         "policy_source": policy.source,
         "old_values": built.old_values,
     }
+    if reviewer is not None:
+        trace["review"] = {"reviewer": reviewer, "overrode": [r.code for r in overridden]}
     return Routed(
         handoff=handoff,
         match=outcome.match,
@@ -92,3 +106,31 @@ def decide_call(
         decision=decision,
         trace=trace,
     )
+
+
+def approved_verdict(verdict: Verdict, reviewer: str) -> Verdict:
+    """A review verdict as a reviewer's approval makes it: the decision proposed without
+    the review rules, with that decision's reasons plus who approved it.
+
+    Any other verdict (and a review with nothing proposed) is returned unchanged.
+    """
+    if verdict.kind is not DecisionKind.REVIEW or verdict.proposed is None:
+        return verdict
+    kind = verdict.proposed
+    reasons = [
+        outcome.reason
+        for outcome in verdict.trace
+        if outcome.fired
+        and outcome.suppressed_by is None
+        and outcome.decision == kind.value
+        and outcome.reason is not None
+    ]
+    overridden = ", ".join(reason.code for reason in verdict.reasons)
+    reasons.append(
+        Reason(
+            code="reviewer_approved",
+            message=f"{reviewer} reviewed the call and approved the {kind.value} "
+            f"(review reasons: {overridden}).",
+        )
+    )
+    return Verdict(kind, reasons, verdict.trace, verdict.proposed, verdict.by_default)

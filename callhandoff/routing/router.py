@@ -28,7 +28,7 @@ from callhandoff.schema.routing import Decision, DestinationAction, Reason, Reco
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.store import calls
-from callhandoff.store.calls import OutboxWrite, Prior, ReviewWrite, RoutingWrite
+from callhandoff.store.calls import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
 from callhandoff.store.rows import DecisionRow
@@ -110,12 +110,17 @@ class Router:
         """The stored decision when this exact transcript is the call's current version and
         was decided under this policy.
 
-        A transcript whose action was delivered keeps its decision whatever the policy.
+        A transcript whose action was delivered, or that a reviewer decided, keeps its
+        decision whatever the policy.
         """
         stored = previous.latest_decision
         if previous.new_version or stored is None or not previous.current:
             return None  # new, or an older version back after a newer one: decide again
-        if stored.policy_version == self.policy_version or previous.delivered:
+        if (
+            stored.policy_version == self.policy_version
+            or previous.delivered
+            or "review" in stored.trace
+        ):
             return stored
         return None
 
@@ -138,6 +143,30 @@ class Router:
             }
         )
 
+    def decide(
+        self,
+        connection: Connection,
+        handoff: Handoff,
+        transcript: Transcript,
+        history: History,
+        now: datetime,
+        *,
+        reviewer: str | None = None,
+    ) -> Routed:
+        """Match the call's records and decide it, writing nothing (approved by `reviewer`)."""
+        reference = transcript.reference_time(now)
+        outcome = self.matcher.match(connection, handoff, transcript, reference)
+        return decide_call(
+            handoff,
+            transcript,
+            outcome,
+            self.policy,
+            history=history,
+            reference=reference,
+            policy_version=self.policy_version,
+            reviewer=reviewer,
+        )
+
     def _route(
         self, connection: Connection, call: CallResult, transcript: Transcript
     ) -> CallResult:
@@ -152,17 +181,7 @@ class Router:
             transcript_changed=previous.changed,
             changed_after_delivery=previous.changed and previous.delivered,
         )
-        reference = transcript.reference_time(now)
-        outcome = self.matcher.match(connection, call.handoff, transcript, reference)
-        routed = decide_call(
-            call.handoff,
-            transcript,
-            outcome,
-            self.policy,
-            history=history,
-            reference=reference,
-            policy_version=self.policy_version,
-        )
+        routed = self.decide(connection, call.handoff, transcript, history, now)
         calls.save_routing(connection, _write(call, transcript, routed), previous, now)
         return call.model_copy(
             update={
@@ -185,25 +204,8 @@ def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingW
         source=str(call.source) if call.source else None,
         transcript=transcript.model_dump(mode="json", exclude={"source"}),
         handoff=handoff.model_dump(mode="json"),
-        kind=routed.decision.kind.value,
-        reasons=[r.model_dump() for r in routed.decision.reasons],
-        idempotency_key=routed.decision.idempotency_key,
-        policy_version=routed.decision.policy_version,
-        match=routed.match.model_dump(mode="json"),
-        facts=routed.facts,
-        trace=routed.trace,
-        action=action.model_dump(mode="json"),
-        priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
-        outbox=(
-            OutboxWrite(
-                destination=action.destination.value,
-                action=action.action,
-                payload=action.payload,
-                old_values=routed.old_values,
-            )
-            if routed.sendable
-            else None
-        ),
+        **vars(decision_write(routed)),
+        outbox=outbox_write(routed),
         review=(
             ReviewWrite(
                 destination=action.destination.value,
@@ -214,4 +216,33 @@ def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingW
             if routed.to_review
             else None
         ),
+    )
+
+
+def decision_write(routed: Routed) -> DecisionWrite:
+    """The store's record of a decision (for a decision made outside `route`, e.g. a review)."""
+    handoff = routed.handoff
+    return DecisionWrite(
+        kind=routed.decision.kind.value,
+        reasons=[r.model_dump() for r in routed.decision.reasons],
+        idempotency_key=routed.decision.idempotency_key,
+        policy_version=routed.decision.policy_version,
+        match=routed.match.model_dump(mode="json"),
+        facts=routed.facts,
+        trace=routed.trace,
+        action=routed.action.model_dump(mode="json"),
+        priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
+    )
+
+
+def outbox_write(routed: Routed) -> OutboxWrite | None:
+    """The outbox row a decision queues, or None when nothing is sent automatically."""
+    if not routed.sendable:
+        return None
+    action = routed.action
+    return OutboxWrite(
+        destination=action.destination.value,
+        action=action.action,
+        payload=action.payload,
+        old_values=routed.old_values,
     )

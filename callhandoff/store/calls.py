@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from callhandoff.exceptions import NotFoundError
+from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.rows import (
     CallHistory,
     CallRow,
@@ -35,6 +36,7 @@ from callhandoff.store.tables import (
     decisions,
     extractions,
     outbox,
+    review_item_reasons,
     review_items,
     transcript_versions,
 )
@@ -61,6 +63,21 @@ class ReviewWrite:
 
 
 @dataclass(frozen=True)
+class DecisionWrite:
+    """One `decisions` row to add: the verdict, its reasons and what it was decided from."""
+
+    kind: str
+    reasons: list[dict[str, Any]]
+    idempotency_key: str
+    policy_version: str
+    match: dict[str, Any] | None
+    facts: dict[str, Any]
+    trace: dict[str, Any]
+    action: dict[str, Any] | None
+    priority: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class RoutingWrite:
     """Everything the store keeps for one routed call (all values JSON-ready)."""
 
@@ -82,6 +99,21 @@ class RoutingWrite:
     priority: dict[str, Any] | None
     outbox: OutboxWrite | None = None
     review: ReviewWrite | None = None
+
+    @property
+    def decision(self) -> DecisionWrite:
+        """The decision part of this write."""
+        return DecisionWrite(
+            kind=self.kind,
+            reasons=self.reasons,
+            idempotency_key=self.idempotency_key,
+            policy_version=self.policy_version,
+            match=self.match,
+            facts=self.facts,
+            trace=self.trace,
+            action=self.action,
+            priority=self.priority,
+        )
 
 
 @dataclass
@@ -132,6 +164,7 @@ _INSERT_EXTRACTION = extractions.insert()
 _INSERT_DECISION = decisions.insert()
 _INSERT_OUTBOX = outbox.insert()
 _INSERT_REVIEW = review_items.insert()
+_INSERT_REASON = review_item_reasons.insert()
 _CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
@@ -195,46 +228,75 @@ def save_routing(
                 .values(current_version=previous.same_version, last_seen_at=now)
             )
     _record_extraction(connection, version_id, write.handoff, now, new_version=previous.new_version)
-    decision_id = _new_id(
-        connection.execute(
-            _INSERT_DECISION,
-            {
-                "call_id": write.call_id,
-                "version_id": version_id,
-                "kind": write.kind,
-                "reasons": write.reasons,
-                "idempotency_key": write.idempotency_key,
-                "policy_version": write.policy_version,
-                "match": write.match,
-                "facts": write.facts,
-                "trace": write.trace,
-                "action": write.action,
-                "priority": write.priority,
-                "created_at": now,
-            },
-        )
-    )
+    decision_id = record_decision(connection, write.call_id, version_id, write.decision, now)
     keep = write.idempotency_key if write.outbox is not None else None
     superseded = (
         _supersede_open_work(connection, write.call_id, keep, now) if previous.exists else []
     )
     common = {"call_id": write.call_id, "version_id": version_id, "decision_id": decision_id}
     if write.outbox is not None:
-        _enqueue(connection, write, common, superseded, known_call=previous.exists, now=now)
+        enqueue(
+            connection,
+            write.idempotency_key,
+            write.outbox,
+            common,
+            superseded,
+            known_call=previous.exists,
+            now=now,
+        )
     elif write.review is not None:
+        columns = queue_columns(
+            write.call_id, write.handoff, write.match, write.priority, write.review.payload
+        )
+        item_id = _new_id(
+            connection.execute(
+                _INSERT_REVIEW,
+                {
+                    **common,
+                    "state": ReviewState.OPEN,
+                    "reason_codes": write.review.reason_codes,
+                    "destination": write.review.destination,
+                    "urgency": write.review.urgency,
+                    "payload": write.review.payload,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                    "priority_score": columns.priority_score,
+                    "intent": columns.intent,
+                    "search_text": columns.search_text,
+                },
+            )
+        )
+        codes = list(dict.fromkeys(write.review.reason_codes))
+        if codes:
+            connection.execute(
+                _INSERT_REASON, [{"item_id": item_id, "code": code} for code in codes]
+            )
+
+
+def record_decision(
+    connection: Connection, call_id: str, version_id: int, decision: DecisionWrite, now: datetime
+) -> int:
+    """Add a decision for a transcript version (the newest one is the call's decision); its id."""
+    return _new_id(
         connection.execute(
-            _INSERT_REVIEW,
+            _INSERT_DECISION,
             {
-                **common,
-                "state": ReviewState.OPEN,
-                "reason_codes": write.review.reason_codes,
-                "destination": write.review.destination,
-                "urgency": write.review.urgency,
-                "payload": write.review.payload,
+                "call_id": call_id,
+                "version_id": version_id,
+                "kind": decision.kind,
+                "reasons": decision.reasons,
+                "idempotency_key": decision.idempotency_key,
+                "policy_version": decision.policy_version,
+                "match": decision.match,
+                "facts": decision.facts,
+                "trace": decision.trace,
+                "action": decision.action,
+                "priority": decision.priority,
                 "created_at": now,
-                "updated_at": now,
             },
         )
+    )
 
 
 def _record_version(
@@ -333,28 +395,27 @@ def _supersede_open_work(
     return pending
 
 
-def _enqueue(
+def enqueue(
     connection: Connection,
-    write: RoutingWrite,
+    key: str,
+    item: OutboxWrite,
     common: dict[str, Any],
     superseded: list[int],
     *,
     known_call: bool,
     now: datetime,
-) -> None:
+) -> int:
     """Add a pending outbox row unless its idempotency key exists; link what it superseded.
 
-    A pending or superseded row with the same key gets the new payload (it has not
-    been sent). A key already sent or dead-lettered is left alone. For a call the
-    store has never seen the key cannot exist yet; a concurrent writer is caught
-    by the key's unique constraint instead.
+    `common` holds the row's call_id, version_id and decision_id. A pending or
+    superseded row with the same key gets the new payload (it has not been sent).
+    A key already sent or dead-lettered is left alone. For a call the store has
+    never seen the key cannot exist yet; a concurrent writer is caught by the
+    key's unique constraint instead. Returns the id of the row holding the key.
     """
-    assert write.outbox is not None
     existing = (
         connection.execute(
-            sa.select(outbox.c.id, outbox.c.state).where(
-                outbox.c.idempotency_key == write.idempotency_key
-            )
+            sa.select(outbox.c.id, outbox.c.state).where(outbox.c.idempotency_key == key)
         ).first()
         if known_call
         else None
@@ -366,31 +427,33 @@ def _enqueue(
                 sa.update(outbox)
                 .where(outbox.c.id == row_id)
                 .values(
-                    payload=write.outbox.payload,
-                    old_values=write.outbox.old_values,
+                    payload=item.payload,
+                    old_values=item.old_values,
                     decision_id=common["decision_id"],
                     state=OutboxState.PENDING,
                     updated_at=now,
                 )
             )
             _link_superseded(connection, superseded, row_id)
-        return
+        return row_id
     result = connection.execute(
         _INSERT_OUTBOX,
         {
             **common,
-            "idempotency_key": write.idempotency_key,
-            "destination": write.outbox.destination,
-            "action": write.outbox.action,
-            "payload": write.outbox.payload,
-            "old_values": write.outbox.old_values,
+            "idempotency_key": key,
+            "destination": item.destination,
+            "action": item.action,
+            "payload": item.payload,
+            "old_values": item.old_values,
             "state": OutboxState.PENDING,
             "attempts": 0,
             "created_at": now,
             "updated_at": now,
         },
     )
-    _link_superseded(connection, superseded, _new_id(result))
+    new_id = _new_id(result)
+    _link_superseded(connection, superseded, new_id)
+    return new_id
 
 
 def _link_superseded(connection: Connection, superseded: list[int], by: int) -> None:

@@ -30,10 +30,20 @@ class OutboxState(StrEnum):
 
 
 class ReviewState(StrEnum):
-    """An item in the review queue: open until someone acts or a newer decision replaces it."""
+    """An item in the review queue: open until a reviewer acts or a newer decision replaces it."""
 
     OPEN = "open"
     SUPERSEDED = "superseded"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ReviewAction(StrEnum):
+    """What a reviewer did to an item (the audit log's `action`)."""
+
+    APPROVE = "approve"
+    EDIT = "edit"
+    REJECT = "reject"
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,53 @@ class ReviewRow:
     reviewer: str | None
     reviewed_at: datetime | None
     note: str | None
+    version: int = 1
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    priority_score: int = 0
+    intent: str | None = None
 
     @classmethod
     def from_row(cls, row: RowMapping) -> ReviewRow:
         """Build from a `review_items` row mapping."""
         values = {name: row[name] for name in cls.__dataclass_fields__}
         values["state"] = ReviewState(values["state"])
+        return cls(**values)
+
+    def held_by_other(self, reviewer: str, now: datetime) -> str | None:
+        """Who else holds the item at `now`, or None (free, expired or held by `reviewer`)."""
+        if self.claimed_by is None or self.claimed_by == reviewer:
+            return None
+        if self.claimed_until is None or self.claimed_until <= now:
+            return None
+        return self.claimed_by
+
+
+@dataclass(frozen=True)
+class ReviewActionRow:
+    """One `review_actions` row: an audited reviewer action (never updated or deleted)."""
+
+    id: int
+    item_id: int
+    call_id: str
+    reviewer: str
+    at: datetime
+    action: ReviewAction
+    item_version: int
+    changes: list[dict[str, Any]]
+    decision_before: dict[str, Any]
+    decision_after: dict[str, Any]
+    reject_reason: str | None
+    note: str | None
+    decision_id: int | None
+    outbox_id: int | None
+    handoff: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> ReviewActionRow:
+        """Build from a `review_actions` row mapping."""
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        values["action"] = ReviewAction(values["action"])
         return cls(**values)
 
 

@@ -193,6 +193,53 @@ review_items = sa.Table(
     sa.Column("reviewer", sa.String(200)),
     sa.Column("reviewed_at", UTCDateTime()),
     sa.Column("note", sa.Text),
+    # m0006_review: optimistic version, claim, and the queue's sort and filter columns
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_until", UTCDateTime()),
+    sa.Column("priority_score", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("intent", sa.String(30)),
+    sa.Column("search_text", sa.Text, nullable=False, server_default=""),
+)
+
+review_item_reasons = sa.Table(
+    "review_item_reasons",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("code", sa.String(100), primary_key=True),
+)
+
+review_actions = sa.Table(
+    "review_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), nullable=False),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("item_version", sa.Integer, nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("decision_before", sa.JSON, nullable=False),
+    sa.Column("decision_after", sa.JSON, nullable=False),
+    sa.Column("reject_reason", sa.String(50)),
+    sa.Column("note", sa.Text),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("outbox.id")),
+    sa.Column("handoff", sa.JSON),
+)
+
+review_field_checks = sa.Table(
+    "review_field_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.Integer, sa.ForeignKey("review_actions.id"), nullable=False),
+    sa.Column("field", sa.String(50), nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("bucket", sa.Integer),
+    sa.Column("source", sa.String(100)),
+    sa.Column("changed", sa.Boolean, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
 )
 
 outbox = sa.Table(

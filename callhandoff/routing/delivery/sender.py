@@ -119,7 +119,11 @@ def lookup_request(destination: str, config: DeliveryConfig) -> PreparedRequest:
 
 def new_values(row: OutboxRow) -> dict[str, Any]:
     """The values an update sets, keyed by field, for the dry-run diff."""
-    payload = row.payload
+    return update_values(row.payload)
+
+
+def update_values(payload: dict[str, Any]) -> dict[str, Any]:
+    """The values an update payload sets at the destination, keyed by field."""
     if "subscribers" in payload:
         first = payload["subscribers"][0] if payload["subscribers"] else {}
         return dict(first.get("changes", {}))
