@@ -93,8 +93,8 @@ def test_compare_lists_the_flipped_items(workdir: Path, monkeypatch: pytest.Monk
     invoke("run", "--dataset", "dev.jsonl", "--no-progress")
     code, out = invoke("compare", "latest~1", "latest", "--item", "b")
     assert code == 0, out
-    assert "Right in A, wrong in B: 1 field flip" in out
-    assert "Wrong in A, right in B: 0 field flips" in out
+    assert "Right in A, wrong in B: 1 change" in out
+    assert "Wrong in A, right in B: 0 changes" in out
     assert "cancel_order" in out
     assert "Item b: A = " in out and "differs" in out
 
