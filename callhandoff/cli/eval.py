@@ -168,11 +168,8 @@ def run(
         views = item_views(output.items, load_references())
         target = write_html(record, html, items=views, breakdown=groups)
         console.print(f"HTML report: {target}", highlight=False)
-    console.print(
-        f"stored as run {record.run_id} (dataset {data.path} version {data.short_version})",
-        highlight=False,
-        soft_wrap=True,
-    )
+    console.print(f"dataset {data.path}, version {data.short_version}", highlight=False)
+    console.print(f"stored as run {record.run_id}", highlight=False, soft_wrap=True)
     console.print(f"details: callhandoff eval report {record.run_id}", soft_wrap=True)
 
 

@@ -97,24 +97,30 @@ def tests_table(title: str, tests: list[MetricTest]) -> Table:
     return table
 
 
-def changes_overview(comparison: Comparison) -> Text:
-    """One line per kind of change with its decision-cost effect, and the total."""
-    lines = []
-    total = 0.0
-    for summary in comparison.change_summary:
-        total += summary.cost_delta
-        lines.append(
-            f"{CHANGE_TITLES[summary.kind]}: {summary.changes} field change"
-            f"{'' if summary.changes == 1 else 's'} on {summary.items} item"
-            f"{'' if summary.items == 1 else 's'}, {summary.decisions} decision"
-            f"{'' if summary.decisions == 1 else 's'} (cost {fmt_cost(summary.cost_delta)})"
-        )
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def overview_lines(comparison: Comparison) -> list[str]:
+    """One line per kind of change with its decision-cost effect, then the total."""
+    lines = [
+        f"{CHANGE_TITLES[s.kind]}: {_count(s.changes, 'field change')} on "
+        f"{_count(s.items, 'item')}, {_count(s.decisions, 'decision')} (cost "
+        f"{fmt_cost(s.cost_delta)})"
+        for s in comparison.change_summary
+    ]
+    total = sum(s.cost_delta for s in comparison.change_summary)
     if comparison.items_compared:
         lines.append(
             f"Decision cost change {fmt_cost(total)} over {comparison.items_compared} items = "
             f"{total / comparison.items_compared:+.3f} cost-weighted error"
         )
-    return Text("\n".join(lines))
+    return lines
+
+
+def changes_overview(comparison: Comparison) -> Text:
+    """The overview lines as one block of text."""
+    return Text("\n".join(overview_lines(comparison)))
 
 
 def changes_table(comparison: Comparison, kind: ChangeKind, limit: int) -> Table:

@@ -24,8 +24,10 @@ td.text{text-align:left}tr.wrong td{background:#fdecec}tr.changed td{background:
 .filter{margin:.5rem 0;padding:.5rem;background:#f3f5f8}
 details.item{border:1px solid #d9dde3;margin:.4rem 0;padding:.3rem .6rem}
 details.item summary{cursor:pointer;font-weight:600}
+details.item table{width:100%}details.item td.text{word-break:break-word}
 .cols{display:flex;flex-wrap:wrap;gap:1rem}.cols>div{flex:1 1 420px;min-width:0}
-ol.turns{font-size:.85rem;padding-left:2.5rem}ol.turns li{margin:.15rem 0}
+ol.turns{font-size:.85rem;padding-left:2.5rem;border-left:3px solid #d9dde3}
+ol.turns li{margin:.15rem 0}
 """
 
 # Shows only the <details class="item"> whose data-tags contain the chosen tag.

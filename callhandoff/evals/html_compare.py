@@ -10,9 +10,14 @@ from html import escape
 
 from callhandoff.evals.changes import CHANGE_KINDS, CHANGE_TITLES, ItemChange
 from callhandoff.evals.compare import Comparison
-from callhandoff.evals.compare_report import fmt_cost, fmt_delta, fmt_interval
+from callhandoff.evals.compare_report import fmt_cost, fmt_delta, fmt_interval, overview_lines
 from callhandoff.evals.html_common import filter_box, page, table
-from callhandoff.evals.html_items import decision_html, summary_html, transcript_html
+from callhandoff.evals.html_items import (
+    decision_html,
+    reference_html,
+    summary_html,
+    transcript_html,
+)
 from callhandoff.evals.item_views import ItemView, item_view
 from callhandoff.evals.records import ItemRun
 from callhandoff.evals.references import Reference
@@ -45,7 +50,13 @@ def _side_by_side(a: ItemView, b: ItemView) -> str:
                  text_columns=(1, 2, 3, 4))  # fmt: skip
 
 
-def _changed_item(item_id: str, changes: Sequence[ItemChange], a: ItemView, b: ItemView) -> str:
+def _changed_item(
+    item_id: str,
+    changes: Sequence[ItemChange],
+    views: tuple[ItemView, ItemView],
+    reference: Reference | None,
+) -> str:
+    a, b = views
     tags = sorted({c.kind for c in changes} | {c.field for c in changes})
     rows = [[c.field, CHANGE_TITLES[c.kind], c.gold, c.a, c.b, fmt_cost(c.cost_delta)]
             for c in changes]  # fmt: skip
@@ -55,9 +66,11 @@ def _changed_item(item_id: str, changes: Sequence[ItemChange], a: ItemView, b: I
         f'<details class="item" data-tags="{escape(" ".join(tags))}"><summary>'
         f"{escape(heading)}</summary>"
         f"{table(['field', 'change', 'gold', 'A', 'B', 'cost'], rows, text_columns=(2, 3, 4))}"
-        f'<div class="cols"><div>{_side_by_side(a, b)}<h4>A</h4>{decision_html(a)}'
-        f"{summary_html(a)}<h4>B</h4>{decision_html(b)}{summary_html(b)}</div>"
-        f"<div>{transcript_html(a)}</div></div></details>"
+        f"{_side_by_side(a, b)}"
+        f'<div class="cols"><div><h4>A</h4>{decision_html(a)}{summary_html(a)}</div>'
+        f"<div><h4>B</h4>{decision_html(b)}{summary_html(b)}</div></div>"
+        f"{reference_html(reference) if reference else ''}"
+        f"<h4>Transcript</h4>{transcript_html(a)}</details>"
     )
 
 
@@ -82,8 +95,8 @@ def _changed_items(
         _changed_item(
             item_id,
             changes,
-            item_view(runs_a[item_id], reference=references.get(item_id)),
-            item_view(runs_b[item_id], reference=references.get(item_id)),
+            (item_view(runs_a[item_id]), item_view(runs_b[item_id])),
+            references.get(item_id),
         )
         for item_id, changes in by_item.items()
     )
@@ -106,11 +119,9 @@ def render_compare_html(
         row_classes=["changed" if row.differs else "" for row in comparison.config],
         text_columns=(1, 2),
     )
-    overview = "".join(
-        f"<li>{escape(CHANGE_TITLES[s.kind])}: {s.changes} field changes on {s.items} items, "
-        f"{s.decisions} decisions (decision cost {fmt_cost(s.cost_delta)})</li>"
-        for s in comparison.change_summary
-    )
+    overview = "".join(f"<li>{escape(line)}</li>" for line in overview_lines(comparison))
+    moved = comparison.moved_fields
+    fields = _tests_table(moved) if moved else "<p>none</p>"
     body = (
         f'<p class="verdict">{escape(comparison.verdict.line)}</p>'
         f"<p>A = {escape(comparison.run_a)}<br>B = {escape(comparison.run_b)}<br>"
@@ -118,7 +129,7 @@ def render_compare_html(
         f"({comparison.resamples} resamples, seed {comparison.seed}); p from the exact McNemar "
         f"test</p><h2>Configuration</h2>{config}"
         f"<h2>Headline metrics (B - A)</h2>{_tests_table(comparison.headline)}"
-        f"<h2>Per-field metrics that changed</h2>{_tests_table(comparison.moved_fields)}"
+        f"<h2>Per-field metrics that changed</h2>{fields}"
         f"<ul>{overview}</ul>"
         f"{_changed_items(comparison, items_a, items_b, references or {})}"
     )

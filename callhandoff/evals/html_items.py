@@ -9,6 +9,7 @@ from html import escape
 
 from callhandoff.evals.html_common import filter_box, table
 from callhandoff.evals.item_views import FieldView, ItemView, wrong_counts
+from callhandoff.evals.references import Reference
 from callhandoff.evals.summaries import SummaryScore
 
 NONE = "—"
@@ -86,11 +87,16 @@ def summary_html(view: ItemView, verdict: str | None = None) -> str:
     if verdict:
         parts.append(f"<p><b>Judge:</b> {escape(verdict)}</p>")
     if view.reference is not None:
-        parts.append(
-            f"<p><b>Reference:</b> {escape(view.reference.summary)}<br><b>Reference next "
-            f"step:</b> {escape(view.reference.next_step)}</p>"
-        )
+        parts.append(reference_html(view.reference))
     return "".join(parts)
+
+
+def reference_html(reference: Reference) -> str:
+    """The hand-written reference summary and next step."""
+    return (
+        f"<p><b>Reference:</b> {escape(reference.summary)}<br><b>Reference next step:</b> "
+        f"{escape(reference.next_step)}</p>"
+    )
 
 
 def item_html(view: ItemView, verdict: str | None = None) -> str:
@@ -101,8 +107,8 @@ def item_html(view: ItemView, verdict: str | None = None) -> str:
     return (
         f'<details class="item" data-tags="{escape(tags)}"><summary>{escape(view.item_id)} · '
         f"{escape(view.origin)} · wrong: {escape(wrong)}</summary>{error}"
-        f'<div class="cols"><div>{fields_html(view)}{decision_html(view)}'
-        f"{summary_html(view, verdict)}</div><div>{transcript_html(view)}</div></div></details>"
+        f"{fields_html(view)}{decision_html(view)}{summary_html(view, verdict)}"
+        f"<h4>Transcript</h4>{transcript_html(view)}</details>"
     )
 
 

@@ -116,12 +116,16 @@ def headline_table(metrics: RunMetrics) -> Table:
 
 def field_table(metrics: RunMetrics) -> Table:
     """Per-field exact match, P/R/F1, support, ECE (and agreement with repeats)."""
-    table = compact_table("Per field (support = items with a gold value)")
+    title = "Per field (support: items with a gold value"
+    if metrics.agreement is not None:
+        title += f"; agree: same in all {metrics.agreement.repeats} repeats"
+    table = compact_table(title + ")")
+    table.min_width = len(title) + 1
     for name in ("field", "type", "support", "predicted", "EM", "P", "R", "F1", "ECE"):
         table.add_column(name, justify="left" if name in ("field", "type") else "right",
                          no_wrap=True)  # fmt: skip
     if metrics.agreement is not None:
-        table.add_column(f"agree×{metrics.agreement.repeats}", justify="right")
+        table.add_column("agree", justify="right", no_wrap=True)
     for field in metrics.fields.values():
         row = [
             field.name,
@@ -280,7 +284,7 @@ def gate_table(result: GateResult, run_id: str, baseline: str | None = None) -> 
     relative = [check for check in result.checks if check.relative]
     if baseline is not None:
         drop = relative[0].max_drop if relative else 0.0
-        title = f"Against baseline {baseline} (max drop {drop:g}, items both runs scored)"
+        title = f"Against baseline {baseline}, max drop {drop:g}"
         tables.append(_checks_table(title, relative, relative=True))
     return Group(*tables)
 

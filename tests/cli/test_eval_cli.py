@@ -72,7 +72,7 @@ def test_repeat_reports_agreement(workdir: Path, monkeypatch: pytest.MonkeyPatch
     use_backend(monkeypatch, refund_everything)
     code, out = invoke("run", "--dataset", "dev.jsonl", "--no-progress", "--repeat", "2")
     assert code == 0, out
-    assert "agree×2" in out
+    assert "agree: same in all 2 repeats" in out
 
 
 def test_report_prints_tables_and_writes_html(
