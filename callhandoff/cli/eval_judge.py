@@ -18,6 +18,7 @@ from callhandoff.cli.eval_common import DEFAULT_DATASET, RunRef, load_with_items
 from callhandoff.evals.dataset import load_dataset
 from callhandoff.evals.judge import (
     DEFAULT_JUDGE_PROMPT,
+    FactsCheck,
     SummaryJudge,
     agreement,
     judge_case,
@@ -89,11 +90,17 @@ def judge_agreement(
     judge_prompt: PromptOption = DEFAULT_JUDGE_PROMPT,
     base_url: BaseUrlOption = None,
     model: ModelOption = None,
+    facts: Annotated[
+        bool,
+        typer.Option("--facts-check", help="Judge with the rule 'names every gold fact' instead."),
+    ] = False,
 ) -> None:
     """How often the judge agrees with the hand labels: agreement and Cohen's kappa."""
     console = Console()
     try:
-        judge_model = _judge(judge_prompt, base_url, model)
+        judge_model: SummaryJudge | FactsCheck = (
+            FactsCheck() if facts else _judge(judge_prompt, base_url, model)
+        )
         hand = load_labels(labels)[:limit]
         items = {item.id: item for item in load_dataset(dataset).items}
         references = load_references()
@@ -120,8 +127,8 @@ def judge_agreement(
     result = agreement(pairs)
     console.print(table)
     console.print(
-        f"agreement {fmt(result.accuracy)} ({result.agree} of {result.judged} judged, "
-        f"{result.labelled} labelled); Cohen's kappa {fmt(result.kappa)}; "
+        f"agreement {fmt(result.accuracy)}: {result.agree} of {result.judged} verdicts match the "
+        f"hand label ({result.labelled} labelled); Cohen's kappa {fmt(result.kappa)}; "
         f"human good -> judge {result.confusion['good']}, human bad -> judge "
         f"{result.confusion['bad']}",
         highlight=False,

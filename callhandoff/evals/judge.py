@@ -10,7 +10,8 @@ with every verdict, so verdicts of two prompt versions are never mixed up.
 A judge is only worth its agreement with people: `agreement` compares its
 verdicts with hand labels (`evals/references/summary_labels.jsonl`) as raw
 agreement and Cohen's kappa (agreement beyond what the label frequencies alone
-would give; 0 = chance, 1 = perfect).
+would give; 0 = chance, 1 = perfect). `FactsCheck`, good when the summary names
+every gold fact, is the rule-based baseline a model judge has to beat.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from callhandoff.evals.gold import GoldItem
 from callhandoff.evals.references import Label, Reference
+from callhandoff.evals.summaries import required_facts
 from callhandoff.exceptions import ConfigError
 from callhandoff.settings import Settings
 
@@ -71,6 +73,10 @@ class JudgeCase(BaseModel):
     reference: str | None = None
     summary: str
     next_step: str = ""
+    missing_facts: list[str] = Field(
+        default_factory=list,
+        description="Gold facts the summary does not name (not shown to the model).",
+    )
 
 
 class Judgement(BaseModel):
@@ -99,8 +105,9 @@ def judge_case(
         for index, turn in enumerate(item.transcript.turns)
     )
     text = None if reference is None else f"{reference.summary} Next: {reference.next_step}"
+    missing = [f"{f.kind}: {f.value}" for f in required_facts(gold, summary) if not f.present]
     return JudgeCase(item_id=item.id, transcript=turns, facts=facts, reference=text,
-                     summary=summary, next_step=next_step)  # fmt: skip
+                     summary=summary, next_step=next_step, missing_facts=missing)  # fmt: skip
 
 
 def messages(prompt: JudgePrompt, case: JudgeCase) -> list[dict[str, str]]:
@@ -184,6 +191,22 @@ class SummaryJudge:
         verdict, reason = parse_verdict(text)
         error = None if verdict is not None else "the answer had no good/bad verdict"
         return Judgement(item_id=case.item_id, verdict=verdict, reason=reason, error=error)
+
+
+class FactsCheck:
+    """The rule-based baseline a model judge must beat: good when every gold fact is named."""
+
+    model = "rule"
+
+    def __init__(self) -> None:
+        self.prompt = JudgePrompt("facts-check", "", "", hashlib.sha256(b"facts-check").hexdigest())
+
+    def judge(self, case: JudgeCase) -> Judgement:
+        """good when the summary names every required fact, else bad with what it misses."""
+        if case.missing_facts:
+            reason = "missing " + ", ".join(case.missing_facts)
+            return Judgement(item_id=case.item_id, verdict="bad", reason=reason)
+        return Judgement(item_id=case.item_id, verdict="good", reason="names every gold fact")
 
 
 class Agreement(BaseModel):

@@ -24,6 +24,7 @@ from callhandoff.evals.metrics import percentile
 from callhandoff.evals.records import ItemRun
 
 ALPHA = 0.05
+MAX_LISTED = 3  # quality metrics named in the verdict line besides the deciding one
 LEAD_METRIC = "decision.cost_error"
 QUALITY_METRICS: tuple[str, ...] = (
     "decision.cost_error",
@@ -180,6 +181,13 @@ def describe(test: MetricTest) -> str:
     return f"{test.metric} {test.a:.3f} -> {test.b:.3f} ({', '.join(parts)})"
 
 
+def _listed(tests: Sequence[MetricTest]) -> str:
+    """The first MAX_LISTED tests described, and how many more there are."""
+    shown = "; ".join(describe(t) for t in tests[:MAX_LISTED])
+    more = len(tests) - MAX_LISTED
+    return shown + (f"; and {more} more (see the table)" if more > 0 else "")
+
+
 def decide(tests: Sequence[MetricTest]) -> Verdict:
     """The verdict on B against A (module docstring: the rule)."""
     by_name = {test.metric: test for test in tests}
@@ -216,10 +224,10 @@ def decide(tests: Sequence[MetricTest]) -> Verdict:
     if outcome == "within noise":
         others = [t for t in changed if t is not decider]
         if others:
-            line += "; " + "; ".join(describe(t) for t in others)
+            line += "; " + _listed(others)
         line += "; no quality metric moved beyond noise"
     elif against:
-        line += "; against it: " + "; ".join(describe(t) for t in against)
+        line += "; against it: " + _listed(against)
     return Verdict(
         outcome=outcome,
         decided_by=decider.metric if decider is not None and outcome != "within noise" else None,

@@ -170,4 +170,9 @@ def test_judge_agreement_reports_agreement_and_kappa(workdir: Path) -> None:
         code, out = invoke("judge-agreement", "--labels", "labels.jsonl", "--dataset",
                            "dev.jsonl", "--base-url", server.base_url)  # fmt: skip
     assert code == 0, out
-    assert "agreement 0.750 (3 of 4 judged, 4 labelled); Cohen's kappa 0.500" in out
+    assert "agreement 0.750: 3 of 4 verdicts match the hand label (4 labelled); " in out
+    assert "Cohen's kappa 0.500" in out
+    code, out = invoke("judge-agreement", "--labels", "labels.jsonl", "--dataset", "dev.jsonl",
+                       "--facts-check")  # fmt: skip
+    assert code == 0, out
+    assert "missing intent: refund" in out  # k3 "Caller called." names no request

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from callhandoff.evals.judge import (
+    FactsCheck,
     SummaryJudge,
     agreement,
     judge_case,
@@ -100,6 +101,15 @@ def test_an_answer_without_a_verdict_is_an_error_not_a_guess() -> None:
         result = judge.judge(judge_case(ITEM, "Refund.", "", None))
     assert result.verdict is None
     assert result.error == "the answer had no good/bad verdict"
+
+
+def test_the_facts_check_is_good_only_when_every_gold_fact_is_named() -> None:
+    check = FactsCheck()
+    named = check.judge(judge_case(ITEM, "Refund for 403-1234567-8901234 by Friday.", "", None))
+    assert (named.verdict, named.reason) == ("good", "names every gold fact")
+    vague = check.judge(judge_case(ITEM, "Caller wants a refund.", "", None))
+    assert vague.verdict == "bad"
+    assert vague.reason == "missing id: 403-1234567-8901234, deadline: by Friday"
 
 
 def test_the_judge_needs_an_endpoint_or_a_key() -> None:
