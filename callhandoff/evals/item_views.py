@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from callhandoff.evals.changes import DECISION, show
 from callhandoff.evals.fields import FIELDS
+from callhandoff.evals.masking import Mask, secret_mask
 from callhandoff.evals.records import ItemRun
 from callhandoff.evals.references import Reference
 from callhandoff.evals.scoring import ItemScore, score_item
@@ -61,13 +62,15 @@ class ItemView(BaseModel):
         return None if self.decision_gold is None else self.decision_pred == self.decision_gold
 
 
-def _field_views(run: ItemRun, score: ItemScore) -> list[FieldView]:
+def _field_views(run: ItemRun, score: ItemScore, mask: Mask) -> list[FieldView]:
     handoff = run.result.handoff if run.result is not None else None
     views = []
     for spec in FIELDS:
         outcome = score.fields[spec.name]
         preds = spec.predicted(handoff) if handoff is not None else []
-        evidence = [f"turn {p.turn}: “{p.quote}”" for p in preds if p.turn is not None and p.quote]
+        evidence = [
+            f"turn {p.turn}: “{mask(p.quote)}”" for p in preds if p.turn is not None and p.quote
+        ]
         views.append(
             FieldView(
                 field=spec.name,
@@ -84,9 +87,10 @@ def _field_views(run: ItemRun, score: ItemScore) -> list[FieldView]:
 def item_view(
     run: ItemRun, score: ItemScore | None = None, reference: Reference | None = None
 ) -> ItemView:
-    """The whole view of one item run."""
+    """The whole view of one item run; secrets said on the call are masked everywhere."""
     score = score or score_item(run)
-    fields = _field_views(run, score)
+    mask = secret_mask(run.item.transcript)
+    fields = _field_views(run, score, mask)
     wrong = [view.field for view in fields if not view.right]
     if score.decision_gold is not None and score.decision_pred != score.decision_gold:
         wrong.append(DECISION)
@@ -101,12 +105,12 @@ def item_view(
         decision_gold=score.decision_gold,
         decision_pred=score.decision_pred,
         reasons=[f"{r.code}: {r.message}" for r in decision.reasons] if decision else [],
-        summary=handoff.summary if handoff is not None else "",
-        next_step=handoff.next_step if handoff is not None else "",
+        summary=mask(handoff.summary) if handoff is not None else "",
+        next_step=mask(handoff.next_step) if handoff is not None else "",
         summary_score=score.summary,
         reference=reference,
         transcript=[
-            TurnView(index=index, speaker=turn.speaker.value, text=turn.text)
+            TurnView(index=index, speaker=turn.speaker.value, text=mask(turn.text))
             for index, turn in enumerate(run.item.transcript.turns)
         ],
         error=run.error,

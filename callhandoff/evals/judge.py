@@ -3,9 +3,10 @@
 The judge asks an OpenAI-compatible model (the project's settings: base URL,
 model, API key, timeout) whether a summary is good or bad for a teammate who
 never hears the call, given the transcript, the gold facts and the hand-written
-reference. Its prompt is a versioned file (`judge_prompts/<id>.md`, system part
-above the `--- user ---` line, user template below); its id and SHA-256 are kept
-with every verdict, so verdicts of two prompt versions are never mixed up.
+reference; secrets said on the call are masked first (`evals.masking`). Its
+prompt is a versioned file (`judge_prompts/<id>.md`, system part above the
+`--- user ---` line, user template below); its id and SHA-256 are kept with every
+verdict, so verdicts of two prompt versions are never mixed up.
 
 A judge is only worth its agreement with people: `agreement` compares its
 verdicts with hand labels (`evals/references/summary_labels.jsonl`) as raw
@@ -27,6 +28,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from callhandoff.evals.gold import GoldItem
+from callhandoff.evals.masking import secret_mask
 from callhandoff.evals.references import Label, Reference
 from callhandoff.evals.summaries import required_facts
 from callhandoff.exceptions import ConfigError
@@ -100,14 +102,16 @@ def judge_case(
     if gold.deadline_text or gold.deadline_date:
         when = gold.deadline_date.isoformat() if gold.deadline_date else ""
         facts.append(f"deadline: {gold.deadline_text or ''} {when}".strip())
+    mask = secret_mask(item.transcript)
     turns = "\n".join(
-        f"[{index}] {turn.speaker.value}: {turn.text}"
+        f"[{index}] {turn.speaker.value}: {mask(turn.text)}"
         for index, turn in enumerate(item.transcript.turns)
     )
     text = None if reference is None else f"{reference.summary} Next: {reference.next_step}"
     missing = [f"{f.kind}: {f.value}" for f in required_facts(gold, summary) if not f.present]
     return JudgeCase(item_id=item.id, transcript=turns, facts=facts, reference=text,
-                     summary=summary, next_step=next_step, missing_facts=missing)  # fmt: skip
+                     summary=mask(summary), next_step=mask(next_step),
+                     missing_facts=missing)  # fmt: skip
 
 
 def messages(prompt: JudgePrompt, case: JudgeCase) -> list[dict[str, str]]:

@@ -74,3 +74,21 @@ def test_the_html_comparison_has_the_verdict_the_config_and_each_changed_item() 
     assert '<option value="right_to_wrong">right_to_wrong (2)</option>' in html
     assert 'data-tags="decision intent right_to_wrong"' in html
     assert re.findall(r"(?:src|href)=", html) == []
+
+
+def test_a_card_number_read_out_on_the_call_is_masked_in_the_report_and_for_the_judge() -> None:
+    from callhandoff.evals.judge import judge_case
+
+    said = "Can I just give you the card? It's four five three two, zero one five one, one two " \
+           "eight three, zero three six six, expiry zero eight twenty-seven."  # fmt: skip
+    item = gold_item("v2", text=said)
+    output = handoff("call-v2", intent=Intent.REFUND).model_copy(
+        update={"summary": f"Caller said: “{said}”"}
+    )
+    view = item_view(item_run(item, output))
+    shown = view.transcript[1].text + view.summary
+    assert "four five three two" not in shown
+    assert "[card number ending 0366]" in view.transcript[1].text
+    assert "[card number ending 0366]" in view.summary
+    case = judge_case(item, output.summary, "", None)
+    assert "four five three two" not in case.transcript + case.summary
