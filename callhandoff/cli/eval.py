@@ -8,37 +8,34 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from callhandoff.cli import options
-from callhandoff.cli.common import fail, load_settings, open_engine
-from callhandoff.evals import DEMO_DIRECTORY
+from callhandoff.cli import eval_compare, eval_judge, options
+from callhandoff.cli.common import fail, load_settings
+from callhandoff.cli.eval_common import (
+    RunRef,
+    load_with_items,
+    store,
+    thresholds_or_default,
+)
+from callhandoff.evals.defaults import DEFAULT_DATASET, DEFAULT_THRESHOLDS, DEMO_DIRECTORY
 
 # The eval machinery is imported inside each command, so `callhandoff --help` and
 # the other commands start without it.
 if TYPE_CHECKING:
-    from callhandoff.evals.records import ItemRun
     from callhandoff.evals.runner import RouterFactory
-    from callhandoff.evals.thresholds import Thresholds
     from callhandoff.settings import Settings
 
 app = typer.Typer(
     help="Score backends and prompts on the gold datasets; compare runs; gate CI.",
     no_args_is_help=True,
 )
+app.command("compare")(eval_compare.compare)
+app.command("judge")(eval_judge.judge)
+app.command("judge-agreement")(eval_judge.judge_agreement)
 
-DEFAULT_DATASET = Path("evals/datasets/dev.jsonl")
-DEFAULT_THRESHOLDS = Path("evals/thresholds.yaml")
-RunRef = Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or latest[~N].")]
-
-
-def _thresholds(path: Path | None) -> Thresholds:
-    """The given file; else evals/thresholds.yaml when present; else the built-in weights."""
-    from callhandoff.evals.thresholds import Thresholds, load_thresholds
-
-    if path is not None:
-        return load_thresholds(path)
-    return load_thresholds(DEFAULT_THRESHOLDS) if DEFAULT_THRESHOLDS.is_file() else Thresholds()
+GroupByOption = Annotated[
+    str | None, typer.Option("--by", help="Break every metric down by: origin.")
+]
 
 
 def _router_factory(settings: Settings, directory: Path | None) -> RouterFactory | None:
@@ -52,6 +49,13 @@ def _router_factory(settings: Settings, directory: Path | None) -> RouterFactory
     return lambda: isolated_router(settings, directory)
 
 
+def _check_group_by(by: str | None) -> None:
+    from callhandoff.evals.breakdown import GROUP_BY
+
+    if by is not None and by not in GROUP_BY:
+        fail(f"--by {by}: choose one of {', '.join(GROUP_BY)}")
+
+
 @app.command("run")
 def run(
     dataset: Annotated[Path, typer.Option(help="Gold dataset (JSONL of GoldItem).")] = (
@@ -60,6 +64,11 @@ def run(
     split: Annotated[str | None, typer.Option(help="Only items of this split.")] = None,
     origin: Annotated[str | None, typer.Option(help="handwritten, cucom or abcd.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(min=1, help="A stratified random sample of N items (by origin and intent)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample (same seed, same items).")] = 0,
     backend: options.Backend = None,
     model: options.Model = None,
     prompt: options.Prompt = None,
@@ -78,6 +87,7 @@ def run(
     route: Annotated[
         bool, typer.Option(help="Match and decide each call (decision metrics need it).")
     ] = True,
+    by: GroupByOption = None,
     label: Annotated[str | None, typer.Option(help="A note to find the run by.")] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     progress: options.ShowProgress = True,
@@ -92,10 +102,13 @@ def run(
     )
 
     from callhandoff.evals import runs as run_store
+    from callhandoff.evals.breakdown import breakdown
     from callhandoff.evals.dataset import load_dataset
     from callhandoff.evals.html_report import write_html
+    from callhandoff.evals.item_views import item_views
     from callhandoff.evals.metrics import score_runs
-    from callhandoff.evals.report import field_table, headline_table
+    from callhandoff.evals.references import load_references
+    from callhandoff.evals.report import breakdown_table, field_table, headline_table
     from callhandoff.evals.runner import run_dataset
     from callhandoff.exceptions import CallhandoffError
     from callhandoff.summarizer.factory import build_backend
@@ -110,11 +123,16 @@ def run(
             cache=cache,
         )
     )
+    _check_group_by(by)
+    if limit is not None and sample is not None:
+        fail("give either --limit (the first N items) or --sample (a stratified sample), not both")
     console = Console()
     try:
-        data = load_dataset(dataset, split=split, origin=origin, limit=limit)
-        weights = _thresholds(thresholds)
-        engine = open_engine(settings)
+        data = load_dataset(
+            dataset, split=split, origin=origin, limit=limit, sample=sample, seed=seed
+        )
+        weights = thresholds_or_default(thresholds)
+        engine = store(settings)
         routers = _router_factory(settings, directory if route else None)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -134,18 +152,26 @@ def run(
                 on_item=lambda n: bar.advance(task, n),
             )
         _, metrics = score_runs(output.items, weights.costs)
-        record = run_store.save_run(engine, output, metrics, settings, label=label)
+        record = run_store.save_run(engine, output, metrics, settings, label=label, group_by=by)
+        groups = breakdown(output.items, by, weights.costs) if by else None
     except CallhandoffError as exc:
         fail(str(exc))
+    if data.sample_size is not None:
+        console.print(
+            f"stratified sample of {len(data.items)} items by origin and intent (seed {seed})",
+            highlight=False,
+        )
     console.print(headline_table(metrics))
     console.print(field_table(metrics))
+    if groups is not None:
+        console.print(breakdown_table(groups))
     if html is not None:
-        console.print(f"HTML report: {escape(str(write_html(record, html)))}", highlight=False)
-    console.print(
-        f"stored as run [bold]{escape(record.run_id)}[/] (dataset {escape(str(data.path))} "
-        f"version {data.short_version}); details: callhandoff eval report {record.run_id}",
-        highlight=False,
-    )
+        views = item_views(output.items, load_references())
+        target = write_html(record, html, items=views, breakdown=groups)
+        console.print(f"HTML report: {escape(str(target))}", highlight=False, soft_wrap=True)
+    console.print(f"dataset {data.path}, version {data.short_version}", markup=False)
+    console.print(f"stored as run {record.run_id}", highlight=False, soft_wrap=True)
+    console.print(f"details: callhandoff eval report {record.run_id}", soft_wrap=True)
 
 
 @app.command("report")
@@ -156,111 +182,59 @@ def report(
         typer.Option(help="Where the HTML report goes (default <data_dir>/eval-reports/)."),
     ] = None,
     write: Annotated[bool, typer.Option("--html-file/--no-html-file", help="Write HTML.")] = True,
+    by: GroupByOption = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Decision-cost weights for the breakdown.")
+    ] = None,
 ) -> None:
-    """Print a run's tables and write its self-contained HTML report with charts."""
-    from callhandoff.evals import runs as run_store
+    """Print a run's tables and write its self-contained HTML report (charts, wrong items)."""
+    from callhandoff.evals.breakdown import breakdown
     from callhandoff.evals.html_report import write_html
+    from callhandoff.evals.item_views import item_views
+    from callhandoff.evals.judgements import load_verdicts
+    from callhandoff.evals.references import load_references
     from callhandoff.evals.report import print_group, run_report
     from callhandoff.exceptions import CallhandoffError
 
     settings = load_settings({})
+    _check_group_by(by)
     console = Console()
     try:
-        record = run_store.load_run(open_engine(settings), run_ref)
+        engine = store(settings)
+        record, items = load_with_items(engine, run_ref)
+        group_by = by or record.group_by
+        groups = (
+            breakdown(items, group_by, thresholds_or_default(thresholds).costs)
+            if group_by
+            else None
+        )
+        verdicts = {item: v.describe() for item, v in load_verdicts(engine, record.run_id).items()}
+        references = load_references()
     except CallhandoffError as exc:
         fail(str(exc))
-    print_group(console, run_report(record))
+    print_group(console, run_report(record, groups))
     if write:
         target = html or settings.data_dir / "eval-reports" / f"{record.run_id}.html"
-        console.print(f"HTML report: {escape(str(write_html(record, target)))}", highlight=False)
-
-
-@app.command("compare")
-def compare(
-    run_a: RunRef,
-    run_b: RunRef,
-    limit: Annotated[int, typer.Option(min=1, help="Flips listed per direction.")] = 50,
-    item: Annotated[
-        str | None, typer.Option(help="Also show this item's two handoffs side by side.")
-    ] = None,
-    thresholds: Annotated[
-        Path | None, typer.Option(help="Decision-cost weights (default evals/thresholds.yaml).")
-    ] = None,
-) -> None:
-    """Per-metric deltas (B - A) and the items that flipped right→wrong and wrong→right."""
-    from callhandoff.evals import runs as run_store
-    from callhandoff.evals.compare import compare_runs
-    from callhandoff.evals.report import comparison_report, print_group
-    from callhandoff.exceptions import CallhandoffError
-
-    settings = load_settings({})
-    console = Console()
-    try:
-        engine = open_engine(settings)
-        record_a = run_store.load_run(engine, run_a)
-        record_b = run_store.load_run(engine, run_b)
-        items_a = run_store.load_items(engine, record_a.run_id)
-        items_b = run_store.load_items(engine, record_b.run_id)
-        weights = _thresholds(thresholds)
-    except CallhandoffError as exc:
-        fail(str(exc))
-    same = record_a.dataset_version == record_b.dataset_version
-    if not same:
-        console.print(
-            f"[yellow]warning:[/] the runs used different dataset versions "
-            f"({record_a.dataset_version[:12]} vs {record_b.dataset_version[:12]}); "
-            "only items in both are compared"
-        )
-    comparison = compare_runs(
-        record_a.run_id, items_a, record_b.run_id, items_b, costs=weights.costs, same_dataset=same
-    )
-    console.print(f"{comparison.items_compared} items compared")
-    print_group(console, comparison_report(comparison, limit))
-    if comparison.only_in_a or comparison.only_in_b:
-        console.print(
-            f"only in A: {len(comparison.only_in_a)} items; only in B: {len(comparison.only_in_b)}"
-        )
-    if item is not None:
-        _show_item(console, item, (items_a, items_b), (record_a.run_id, record_b.run_id))
-
-
-def _show_item(
-    console: Console, item_id: str, items: tuple[list[ItemRun], list[ItemRun]], ids: tuple[str, str]
-) -> None:
-    """The item's fields in both runs side by side, then each run's summary and next step."""
-    from callhandoff.evals.report import NONE, item_table
-    from callhandoff.evals.scoring import score_item
-
-    found = []
-    for run_id, runs in zip(ids, items, strict=True):
-        run = next((r for r in runs if r.item_id == item_id and r.repeat == 0), None)
-        if run is None:
-            fail(f"item {item_id!r} is not in run {run_id}")
-        found.append(run)
-    console.print(item_table(item_id, score_item(found[0]), score_item(found[1]), *ids))
-    for run_id, run in zip(ids, found, strict=True):
-        if run.result is None:
-            console.print(f"{run_id}: no output ({run.error})", highlight=False, markup=False)
-        else:
-            handoff = run.result.handoff
-            console.print(
-                f"{run_id}: summary: {handoff.summary or NONE} | next step: "
-                f"{handoff.next_step or NONE}",
-                highlight=False,
-                markup=False,
-            )
+        views = item_views(items, references)
+        written = write_html(record, target, items=views, breakdown=groups, verdicts=verdicts)
+        console.print(f"HTML report: {escape(str(written))}", highlight=False, soft_wrap=True)
 
 
 @app.command("gate")
 def gate(
     run_ref: RunRef = "latest",
     thresholds: Annotated[Path, typer.Option(help="Thresholds YAML.")] = DEFAULT_THRESHOLDS,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Also check every quality metric against this run (id or latest~N)."),
+    ] = None,
+    max_drop: Annotated[
+        float, typer.Option(min=0.0, help="How far a metric may fall below the baseline's.")
+    ] = 0.01,
 ) -> None:
     """Exit 1 when any metric of the run is outside its threshold (CI runs this)."""
-    from callhandoff.evals import runs as run_store
-    from callhandoff.evals.gate import evaluate_gate
-    from callhandoff.evals.metrics import score_runs
-    from callhandoff.evals.report import gate_table
+    from callhandoff.evals.gate import gate_run
+    from callhandoff.evals.report import gate_table, print_group
     from callhandoff.evals.thresholds import load_thresholds
     from callhandoff.exceptions import CallhandoffError
 
@@ -268,54 +242,39 @@ def gate(
     console = Console()
     try:
         bounds = load_thresholds(thresholds)
-        engine = open_engine(settings)
-        record = run_store.load_run(engine, run_ref)
-        _, metrics = score_runs(run_store.load_items(engine, record.run_id), bounds.costs)
+        engine = store(settings)
+        record, items = load_with_items(engine, run_ref)
+        base = load_with_items(engine, baseline) if baseline is not None else None
     except CallhandoffError as exc:
         fail(str(exc))
-    result = evaluate_gate(metrics.flat(), bounds)
-    console.print(gate_table(result, record.run_id))
-    if not result.checks:
+    if not bounds.minimum and not bounds.maximum:
         fail(f"{thresholds}: no min / max thresholds to check")
+    result = gate_run(items, bounds, baseline_items=base[1] if base else None, max_drop=max_drop)
+    print_group(console, gate_table(result, record.run_id, base[0].run_id if base else None))
     if not result.passed:
         err = Console(stderr=True)
         err.print(f"[bold red]gate failed:[/] {len(result.failures)} metric(s) out of bounds")
         for check in result.failures:
-            err.print(f"  {check.describe()}", highlight=False)
+            err.print(f"  {check.describe()}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    console.print(f"gate passed: {len(result.checks)} checks within {thresholds}")
+    against = f" and within {max_drop:g} of baseline {base[0].run_id}" if base else ""
+    console.print(
+        f"gate passed: {len(result.checks)} checks within {thresholds}{against}", soft_wrap=True
+    )
 
 
 @app.command("list")
 def list_runs(
     limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
 ) -> None:
-    """The stored runs, newest first, with their headline figures."""
+    """The stored runs, newest first, with what they ran with and their headline figures."""
     from callhandoff.evals import runs as run_store
-    from callhandoff.evals.report import fmt
+    from callhandoff.evals.report import list_table
     from callhandoff.exceptions import CallhandoffError
 
     settings = load_settings({})
     try:
-        records = run_store.list_runs(open_engine(settings), limit)
+        records = run_store.list_runs(store(settings), limit)
     except CallhandoffError as exc:
         fail(str(exc))
-    table = Table(title="Eval runs", title_justify="left")
-    for name in ("run", "created", "label", "backend/model", "prompt", "dataset", "items",
-                 "intent acc", "decision acc", "USD"):  # fmt: skip
-        table.add_column(name)
-    for r in records:
-        m = r.metrics
-        table.add_row(
-            escape(r.run_id),
-            r.created_at.isoformat(timespec="minutes"),
-            escape(r.label or ""),
-            escape(f"{r.backend}/{r.model or '-'}"),
-            escape(r.prompt_id or "-"),
-            r.dataset_version[:8],
-            str(m.items),
-            fmt(m.intent.accuracy),
-            fmt(m.decision.accuracy),
-            fmt(m.usage.cost_usd_total, 4),
-        )
-    Console().print(table)
+    Console().print(list_table(records))

@@ -1,6 +1,1 @@
-"""evals stage."""
-
-from pathlib import Path
-
-#: The store directory the gold decisions were labelled against.
-DEMO_DIRECTORY = Path("examples/store")
+"""The eval suite: gold datasets, scorers, metrics, runs, reports, compare, gate, judge."""

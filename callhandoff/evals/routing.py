@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from callhandoff.evals import DEMO_DIRECTORY
+from callhandoff.evals.defaults import DEMO_DIRECTORY
 from callhandoff.exceptions import InputError
 from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.policy.file import load_policy

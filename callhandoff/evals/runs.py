@@ -47,6 +47,12 @@ class RunRecord(BaseModel):
     duration_s: float = 0.0
     settings: dict[str, Any]
     metrics: RunMetrics
+    policy_path: str | None = None
+    policy_hash: str | None = None
+    classifier_version: str | None = None
+    sample_size: int | None = None
+    sample_seed: int | None = None
+    group_by: str | None = None
 
 
 def new_run_id(now: datetime) -> str:
@@ -77,6 +83,7 @@ def save_run(
     settings: Settings,
     *,
     label: str | None = None,
+    group_by: str | None = None,
 ) -> RunRecord:
     """Store a run and its item outputs in one transaction; return the stored record."""
     record = RunRecord(
@@ -96,6 +103,12 @@ def save_run(
         duration_s=output.duration_s,
         settings=safe_settings(settings),
         metrics=metrics,
+        policy_path=output.policy_path,
+        policy_hash=output.policy_hash,
+        classifier_version=output.classifier_version,
+        sample_size=output.dataset.sample_size,
+        sample_seed=output.dataset.sample_seed,
+        group_by=group_by,
     )
     row = rows.EvalRunRow(
         **record.model_dump(exclude={"settings", "metrics"}),

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from callhandoff.evals.fields import FIELDS
 from callhandoff.evals.records import ItemRun
 from callhandoff.evals.scorers import Outcome
+from callhandoff.evals.summaries import SummaryScore, score_summary
 from callhandoff.redaction.stage import redact_transcript
 from callhandoff.schema.handoff import Evidence, Extracted, FieldChange, GroundingReport, Handoff
 from callhandoff.schema.transcript import Transcript
@@ -51,6 +52,7 @@ class ItemScore:
     cost_usd: float
     cached: bool
     fallback: bool
+    summary: SummaryScore | None = None
 
     @property
     def intent_gold(self) -> str:
@@ -146,4 +148,7 @@ def score_item(run: ItemRun) -> ItemScore:
         cached=run.cached,
         fallback=run.error is not None
         or (handoff is not None and handoff.meta.fallback_reason is not None),
+        summary=(
+            score_summary(handoff, gold, run.item.transcript) if handoff is not None else None
+        ),
     )

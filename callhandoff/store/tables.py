@@ -1,6 +1,6 @@
 """Runtime table objects for every table of the store, in one metadata.
 
-The migrations create the tables (m0001_routing, m0002_eval_runs, ...); these
+The migrations create the tables (m0001_routing, m0002_eval_runs, m0003_eval_summaries, ...); these
 objects describe the same columns and types, and `tests/store/test_tables.py`
 checks every table and column against a migrated database. Timestamps go through
 `UTCDateTime` so every value read back is timezone-aware, on SQLite (which stores no
@@ -296,6 +296,13 @@ eval_runs = sa.Table(
     sa.Column("duration_s", sa.Float, nullable=False),
     sa.Column("settings_json", sa.Text, nullable=False),
     sa.Column("metrics_json", sa.Text, nullable=False),
+    # m0003_eval_summaries
+    sa.Column("policy_path", sa.String(1000)),
+    sa.Column("policy_hash", sa.String(64)),
+    sa.Column("classifier_version", sa.String(64)),
+    sa.Column("sample_size", sa.Integer),
+    sa.Column("sample_seed", sa.Integer),
+    sa.Column("group_by", sa.String(20)),
 )
 
 eval_run_items = sa.Table(
@@ -318,4 +325,22 @@ eval_run_items = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=False),
     sa.Column("cached", sa.Boolean, nullable=False),
     sa.Column("error", sa.Text),
+)
+
+eval_summary_judgements = sa.Table(
+    "eval_summary_judgements",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(64),
+        sa.ForeignKey("eval_runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("item_id", sa.String(200), primary_key=True),
+    sa.Column("prompt_hash", sa.String(64), primary_key=True),
+    sa.Column("prompt_id", sa.String(200), nullable=False),
+    sa.Column("judge_model", sa.String(200), nullable=False),
+    sa.Column("verdict", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("judged_at", UTCDateTime(), nullable=False),
 )

@@ -1,27 +1,27 @@
 """What the eval pages show, as plain functions over the stored runs (no Streamlit).
 
-Thin on purpose: every figure comes from `callhandoff.evals` (stored runs,
-`score_runs`, `compare_runs`, the decision costs); these functions only shape
-it into rows for the run list, one run's fields and items, one item, and the
-comparison of two runs (every item whose output changed, with its
-cost-weighted effect).
+Thin on purpose: every figure and model comes from `callhandoff.evals` (stored
+runs, `score_runs`, `item_view`, `compare_runs` with its verdict, tests and
+changed items); these functions only pick and group them for the pages, the
+same models the terminal report and the HTML report render.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
+from callhandoff.evals.changes import ChangeKind, ItemChange
 from callhandoff.evals.compare import Comparison, compare_runs
 from callhandoff.evals.costs import DecisionCosts
-from callhandoff.evals.fields import FIELD_NAMES
+from callhandoff.evals.item_views import ItemView, item_view
 from callhandoff.evals.metrics import score_runs
 from callhandoff.evals.records import ItemRun
+from callhandoff.evals.references import load_references
 from callhandoff.evals.runs import RunRecord, list_runs, load_items, load_run
-from callhandoff.evals.scoring import ItemScore, iter_extracted
-from callhandoff.schema.transcript import Transcript
+from callhandoff.evals.scoring import ItemScore
 
 HEADLINES: tuple[tuple[str, str], ...] = (
     ("intent.accuracy", "intent acc"),
@@ -32,8 +32,6 @@ HEADLINES: tuple[tuple[str, str], ...] = (
     ("calibration.ece", "ECE"),
     ("latency.p50_ms", "p50 ms"),
 )
-
-Change = Literal["right_to_wrong", "wrong_to_right", "wrong_to_differently_wrong"]
 
 
 def runs_table(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
@@ -112,127 +110,54 @@ def item_rows(
     return rows
 
 
-@dataclass(frozen=True)
-class ItemDetail:
-    """One item of a run: transcript, gold vs predicted per field, quotes and the decision."""
-
-    item_id: str
-    transcript: Transcript
-    fields: list[dict[str, Any]]
-    quotes: list[dict[str, Any]]
-    decision: str | None
-    decision_gold: str | None
-    reasons: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _shown(values: tuple[str, ...]) -> str:
-    return ", ".join(values) if values else "—"
-
-
-def item_detail(view: RunView, item_id: str) -> ItemDetail:
-    """Gold vs predicted per field, the evidence quotes and the decision's reasons."""
-    run = view.items[item_id]
+def item_detail(view: RunView, item_id: str) -> ItemView:
+    """The eval suite's view of one item: transcript, gold vs predicted per field, evidence
+    quotes, the decision's reasons; secrets said on the call are masked."""
     score = next(s for s in view.scores if s.item_id == item_id)
-    result = run.result
-    quotes = []
-    if result is not None:
-        for path, value, evidence in iter_extracted(result.handoff):
-            quotes.append(
-                {"field": path, "value": str(getattr(value, "value", value)),
-                 "turn": evidence.turn, "quote": evidence.quote}
-            )  # fmt: skip
-    decision = result.decision if result is not None else None
-    return ItemDetail(
-        item_id=item_id,
-        transcript=run.item.transcript,
-        fields=[
-            {
-                "field": name,
-                "gold": _shown(score.fields[name].gold),
-                "predicted": _shown(score.fields[name].pred),
-                "right": score.fields[name].exact,
-            }
-            for name in FIELD_NAMES
-        ],
-        quotes=quotes,
-        decision=decision.kind.value if decision else None,
-        decision_gold=score.decision_gold,
-        reasons=[(r.code, r.message) for r in decision.reasons] if decision else [],
-    )
+    return item_view(view.items[item_id], score, load_references().get(item_id))
 
 
 @dataclass(frozen=True)
-class ItemChange:
-    """One item whose output changed between run A and run B."""
+class ChangedItem:
+    """One item whose output changed between run A and run B: its changes, decisions first."""
 
     item_id: str
-    changes: list[dict[str, str]]
-    decision_a: str | None
-    decision_b: str | None
-    decision_gold: str | None
-    cost_effect: float
+    changes: list[ItemChange]
+
+    @property
+    def cost_effect(self) -> float:
+        """The item's decision cost in B minus in A (0 when the decision did not change)."""
+        return next((c.cost_delta or 0.0 for c in self.changes if c.field == "decision"), 0.0)
 
 
 @dataclass(frozen=True)
 class CompareView:
-    """Two runs side by side: metric deltas and every item whose output changed."""
+    """Two runs compared by the eval suite (`compare_runs`), with the changes grouped by item."""
 
     comparison: Comparison
-    items: list[ItemChange]
+    items: list[ChangedItem]
 
-    def count(self, change: Change) -> int:
-        """Field outputs that changed in one way."""
-        return sum(1 for item in self.items for c in item.changes if c["change"] == change)
-
-
-def _change(right_a: bool, right_b: bool) -> Change | None:
-    if right_a and not right_b:
-        return "right_to_wrong"
-    if right_b and not right_a:
-        return "wrong_to_right"
-    return None if right_a else "wrong_to_differently_wrong"
+    def count(self, kind: ChangeKind) -> int:
+        """How many field outputs changed in one way."""
+        return len(self.comparison.changed(kind))
 
 
 def compare_view(
     engine: Engine, ref_a: str, ref_b: str, costs: DecisionCosts | None = None
 ) -> CompareView:
-    """Deltas from `compare_runs`, and per item every changed field with the decision's cost."""
-    costs = costs or DecisionCosts()
+    """The verdict, the tests, the configuration diff and every changed item of B against A."""
     a, b = load_run(engine, ref_a), load_run(engine, ref_b)
-    items_a, items_b = load_items(engine, a.run_id), load_items(engine, b.run_id)
     comparison = compare_runs(
-        a.run_id, items_a, b.run_id, items_b, costs=costs,
-        same_dataset=a.dataset_version == b.dataset_version,
-    )  # fmt: skip
-    first_b = {run.item_id: run for run in items_b if run.repeat == 0}
-    shared = [run for run in items_a if run.repeat == 0 and run.item_id in first_b]
-    scores_a, _ = score_runs(shared, costs)
-    scores_b, _ = score_runs([first_b[run.item_id] for run in shared], costs)
-    changed: list[ItemChange] = []
-    for sa, sb in zip(scores_a, scores_b, strict=True):
-        rows = []
-        for name in FIELD_NAMES:
-            oa, ob = sa.fields[name], sb.fields[name]
-            kind = _change(oa.exact, ob.exact) if oa.pred != ob.pred else None
-            if kind is not None:
-                rows.append({"field": name, "change": kind, "gold": _shown(oa.gold),
-                             "a": _shown(oa.pred), "b": _shown(ob.pred)})  # fmt: skip
-        effect = 0.0
-        if sa.decision_gold is not None and sa.decision_pred != sb.decision_pred:
-            gold = sa.decision_gold
-            cost_a = costs.cost(gold, sa.decision_pred, sa.gold_intents)
-            cost_b = costs.cost(gold, sb.decision_pred, sb.gold_intents)
-            effect = cost_b - cost_a
-            kind = _change(sa.decision_pred == gold, sb.decision_pred == gold)
-            if kind is not None:
-                pred_a, pred_b = sa.decision_pred or "—", sb.decision_pred or "—"
-                rows.append(
-                    {"field": "decision", "change": kind, "gold": gold, "a": pred_a, "b": pred_b}
-                )
-        if rows:
-            changed.append(
-                ItemChange(sa.item_id, rows, sa.decision_pred, sb.decision_pred,
-                           sa.decision_gold, effect)
-            )  # fmt: skip
-    changed.sort(key=lambda item: (-item.cost_effect, item.item_id))
-    return CompareView(comparison, changed)
+        a.run_id,
+        load_items(engine, a.run_id),
+        b.run_id,
+        load_items(engine, b.run_id),
+        costs=costs or DecisionCosts(),
+        configs=(a, b),
+    )
+    by_item: dict[str, list[ItemChange]] = {}
+    for change in comparison.changes:
+        by_item.setdefault(change.item_id, []).append(change)
+    items = [ChangedItem(item_id, changes) for item_id, changes in by_item.items()]
+    items.sort(key=lambda item: (-item.cost_effect, item.item_id))
+    return CompareView(comparison, items)

@@ -72,7 +72,7 @@ def test_repeat_reports_agreement(workdir: Path, monkeypatch: pytest.MonkeyPatch
     use_backend(monkeypatch, refund_everything)
     code, out = invoke("run", "--dataset", "dev.jsonl", "--no-progress", "--repeat", "2")
     assert code == 0, out
-    assert "agree×2" in out
+    assert "agree: same in all 2 repeats" in out
 
 
 def test_report_prints_tables_and_writes_html(
@@ -93,8 +93,8 @@ def test_compare_lists_the_flipped_items(workdir: Path, monkeypatch: pytest.Monk
     invoke("run", "--dataset", "dev.jsonl", "--no-progress")
     code, out = invoke("compare", "latest~1", "latest", "--item", "b")
     assert code == 0, out
-    assert "Right in A, wrong in B: 1 field flip" in out
-    assert "Wrong in A, right in B: 0 field flips" in out
+    assert "Right in A, wrong in B: 1 change" in out
+    assert "Wrong in A, right in B: 0 changes" in out
     assert "cancel_order" in out
     assert "Item b: A = " in out and "differs" in out
 

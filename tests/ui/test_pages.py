@@ -219,6 +219,6 @@ def test_eval_pages_render_the_stored_runs(store_url: str, page: str) -> None:
         # item a: intent right → wrong; b: intent and decision wrong → right; c: intent wrong →
         # differently wrong and its decision right → wrong (a wrong create on a cancellation)
         assert texts(at, "metric") == ["3", "2", "2", "1"]
-        changed = at.dataframe[1].value
+        changed = at.dataframe[-1].value
         assert list(changed["item"]) == ["c", "a", "b"]
         assert list(changed["cost effect"]) == [10.0, 0.0, -0.5]

@@ -25,21 +25,33 @@ except NotFoundError as exc:
 comparison = view.comparison
 if not comparison.same_dataset:
     st.warning("The runs scored different dataset versions: compared on the items they share.")
+verdict = comparison.verdict
+shown = {"better": st.success, "worse": st.error}.get(verdict.outcome, st.info)
+shown(verdict.line)
 counts = st.columns(4)
 counts[0].metric("Items compared", comparison.items_compared)
 counts[1].metric("Right → wrong", view.count("right_to_wrong"))
 counts[2].metric("Wrong → right", view.count("wrong_to_right"))
-counts[3].metric("Wrong → differently wrong", view.count("wrong_to_differently_wrong"))
-st.subheader("Metrics (B − A)")
+counts[3].metric("Wrong → differently wrong", view.count("wrong_to_wrong"))
+if comparison.config:
+    st.subheader("What differs between the runs")
+    st.dataframe([row.model_dump() for row in comparison.config], hide_index=True, width="stretch")
+st.subheader("Headline metrics (B − A, 95 % interval)")
 st.dataframe(
     [
-        {"metric": d.metric, "A": d.a, "B": d.b, "delta": d.delta,
-         "better": {True: "B", False: "A", None: ""}[d.improved]}
-        for d in comparison.deltas
+        {
+            "metric": t.metric,
+            "A": t.a,
+            "B": t.b,
+            "interval": "" if t.low is None else f"[{t.low:+.3f}, {t.high:+.3f}]",
+            "McNemar p": t.p_value,
+            "outcome": t.outcome,
+        }
+        for t in comparison.headline
     ],
     hide_index=True,
     width="stretch",
-)  # fmt: skip
+)
 st.subheader("Items whose output changed")
 st.caption("Cost effect: decision cost in B minus in A (positive = B's decision costs more).")
 st.dataframe(
@@ -47,11 +59,8 @@ st.dataframe(
         {
             "item": item.item_id,
             "cost effect": item.cost_effect,
-            "decision A → B": f"{item.decision_a or '—'} → {item.decision_b or '—'}",
-            "gold decision": item.decision_gold or "—",
             "changes": "; ".join(
-                f"{c['field']} {c['change'].replace('_', ' ')} "
-                f"({c['a']} → {c['b']}, gold {c['gold']})"
+                f"{c.field} {c.kind.replace('_', ' ')} ({c.a} → {c.b}, gold {c.gold})"
                 for c in item.changes
             ),
         }

@@ -44,20 +44,30 @@ if not rows:
     st.stop()
 item_id = st.selectbox("Open item", [r["item"] for r in rows], key="eval_item")
 detail = evaldata.item_detail(view, item_id)
-st.markdown(f"**Decision** {detail.decision or '—'} (gold {detail.decision_gold or '—'})")
-for code, message in detail.reasons:
-    st.markdown(f"- **{code}**: {message}")
+st.markdown(f"**Decision** {detail.decision_pred or '—'} (gold {detail.decision_gold or '—'})")
+for reason in detail.reasons:
+    st.markdown(f"- {reason}")
 left, right = st.columns([3, 2])
 with left:
-    st.markdown("**Transcript**")
+    st.markdown("**Transcript** (secrets masked)")
     st.dataframe(
-        [{"turn": i, "speaker": t.speaker.value, "text": t.text}
-         for i, t in enumerate(detail.transcript.turns)],
+        [{"turn": t.index, "speaker": t.speaker, "text": t.text} for t in detail.transcript],
         hide_index=True,
         width="stretch",
-    )  # fmt: skip
+    )
 with right:
     st.markdown("**Gold vs predicted**")
-    st.dataframe(detail.fields, hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {"field": f.field, "gold": f.gold, "predicted": f.predicted, "right": f.right}
+            for f in detail.fields
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 st.markdown("**Evidence quotes**")
-st.dataframe(detail.quotes, hide_index=True, width="stretch")
+st.dataframe(
+    [{"field": f.field, "evidence": quote} for f in detail.fields for quote in f.evidence],
+    hide_index=True,
+    width="stretch",
+)
