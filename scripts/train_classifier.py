@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from callhandoff.extractors import extract_deterministic
 from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
 from callhandoff.extractors.classifier.heads import HEADS, HeadDefinition
 from callhandoff.extractors.classifier.inputs import document_for
+from callhandoff.extractors.classifier.model import ClassifierModel
 from callhandoff.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,10 +182,32 @@ def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
 
 
+def _store(
+    model: LogisticRegression, labels: list[str], weights: np.ndarray, bias: np.ndarray
+) -> None:
+    """Copy a fitted model's coefficients into the head's columns (unseen labels keep theirs)."""
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    for row, label in enumerate(model.classes_):
+        column = labels.index(label)
+        weights[:, column] = coef[row]
+        bias[column] = intercept[row]
+
+
 def train_head(
-    head: HeadDefinition, x: sparse.csr_matrix, y: np.ndarray, sample_weight: np.ndarray
+    head: HeadDefinition,
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    fixed: dict[str, object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
-    """Fit one head; return (weights vocab x labels, bias per label, report)."""
+    """Fit one head; return (weights vocab x labels, bias per label, report).
+
+    With `fixed` (a report of an earlier full run: c, class_weight, temperature,
+    threshold) the search and calibration are skipped and only the weights are fitted,
+    which is what cross-validating the whole backend needs."""
     labels = list(head.labels)
     seen = np.unique(y)
     binary = labels == ["no", "yes"]
@@ -194,6 +218,11 @@ def train_head(
         bias[labels.index(seen[0])] = 0.0
         report.update(c=None, temperature=1.0, cv_accuracy=1.0)
         return weights, bias, {**report, "threshold": 0.5}
+    if fixed is not None and fixed.get("c") is not None:
+        model = _fit(x, y, float(fixed["c"]), fixed.get("class_weight"), sample_weight)  # type: ignore[arg-type]
+        _store(model, labels, weights, bias)
+        keep = ("c", "class_weight", "temperature", "threshold", "none_threshold")
+        return weights, bias, {**report, **{k: fixed[k] for k in keep if k in fixed}}
 
     best: tuple[float, float, str | None, np.ndarray] | None = None
     y_index = np.searchsorted(seen, y)
@@ -220,18 +249,96 @@ def train_head(
     )
 
     model = _fit(x, y, best_c, best_weight, sample_weight)
-    coef, intercept = model.coef_, model.intercept_
-    if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    for row, label in enumerate(model.classes_):
-        column = labels.index(label)
-        weights[:, column] = coef[row]
-        bias[column] = intercept[row]
+    _store(model, labels, weights, bias)
     report.update(
         c=best_c, class_weight=best_weight, temperature=round(temperature, 3), threshold=threshold
     )
     return weights, bias, report
+
+
+@dataclass
+class Trained:
+    """A fitted classifier: what `meta.json` and `weights.npz` hold."""
+
+    vocabulary: list[str]
+    weights: np.ndarray
+    bias: np.ndarray
+    heads: dict[str, dict[str, object]]
+    reports: dict[str, dict[str, object]]
+
+    def model(self, info: dict[str, object] | None = None) -> ClassifierModel:
+        """The in-memory model the offline backend scores with."""
+        return ClassifierModel.from_arrays(
+            vocabulary=self.vocabulary,
+            weights=self.weights.astype(np.float16).astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            heads=self.heads,
+            info=info or {},
+            correction_discount=CORRECTION_DISCOUNT,
+        )
+
+
+def fit_model(
+    items: list[GoldItem],
+    docs: list[DocFeatures],
+    phone_weight: float = PHONE_CALL_WEIGHT,
+    fixed: dict[str, dict[str, object]] | None = None,
+    verbose: bool = True,
+) -> Trained:
+    """Fit every head on these items (with `fixed`, reuse an earlier run's settings per head)."""
+    vocabulary = build_vocabulary(docs)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
+    # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
+    # the other heads rely on, so only the risk heads may use it.
+    concept_columns = np.array([f.startswith(("DOC:CON:", "DOC:NOTCON:")) for f in vocabulary])
+    without_concepts = sparse.diags((~concept_columns).astype(float))
+
+    if verbose:
+        print(f"{len(items)} training items, {len(vocabulary)} features")
+    sample_weight = np.array(
+        [phone_weight if item.origin == "handwritten" else 1.0 for item in items]
+    )
+
+    def inputs(head: HeadDefinition) -> tuple[sparse.csr_matrix, np.ndarray]:
+        x = matrices[head.preference]
+        if not head.name.startswith("risk:"):
+            x = (x @ without_concepts).tocsr()
+        return x, np.array([head.gold(item.gold) for item in items])
+
+    if fixed is None:  # the search parallelises its folds; heads go one by one
+        fitted = [train_head(head, *inputs(head), sample_weight) for head in HEADS]
+    else:  # one fit per head: parallelise the heads
+        fitted = Parallel(n_jobs=2)(
+            delayed(train_head)(head, *inputs(head), sample_weight, fixed.get(head.name))
+            for head in HEADS
+        )
+    all_weights, all_bias, heads_meta, reports = [], [], {}, {}
+    offset = 0
+    for head, (weights, bias, report) in zip(HEADS, fitted, strict=True):
+        all_weights.append(weights)
+        all_bias.append(bias)
+        heads_meta[head.name] = {
+            "labels": list(head.labels),
+            "offset": offset,
+            "temperature": report["temperature"],
+            "preference": head.preference,
+            "threshold": report["threshold"],
+        }
+        if "none_threshold" in report:
+            heads_meta[head.name]["none_threshold"] = report["none_threshold"]
+        offset += len(head.labels)
+        reports[head.name] = report
+        if verbose:
+            scores = {k: v for k, v in report.items() if k.startswith("cv_")}
+            print(f"  {head.name:32s} C={report['c']} T={report['temperature']} {scores}")
+    return Trained(
+        vocabulary=vocabulary,
+        weights=np.hstack(all_weights),
+        bias=np.concatenate(all_bias),
+        heads=heads_meta,
+        reports=reports,
+    )
 
 
 def main() -> None:
@@ -247,50 +354,17 @@ def main() -> None:
     args = parser.parse_args()
 
     items, docs, data_hash = load_documents(args.train)
-    vocabulary = build_vocabulary(docs)
-    index = {feature: i for i, feature in enumerate(vocabulary)}
-    matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
-    # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
-    # the other heads rely on, so only the risk heads may use it.
-    concept_columns = np.array([f.startswith(("DOC:CON:", "DOC:NOTCON:")) for f in vocabulary])
-    without_concepts = sparse.diags((~concept_columns).astype(float))
-
-    print(f"{len(items)} training items, {len(vocabulary)} features")
-    sample_weight = np.array(
-        [args.phone_weight if item.origin == "handwritten" else 1.0 for item in items]
-    )
-
-    all_weights, all_bias, heads_meta, reports = [], [], {}, {}
-    offset = 0
-    for head in HEADS:
-        y = np.array([head.gold(item.gold) for item in items])
-        x = matrices[head.preference]
-        if not head.name.startswith("risk:"):
-            x = (x @ without_concepts).tocsr()
-        weights, bias, report = train_head(head, x, y, sample_weight)
-        all_weights.append(weights)
-        all_bias.append(bias)
-        heads_meta[head.name] = {
-            "labels": list(head.labels),
-            "offset": offset,
-            "temperature": report["temperature"],
-            "preference": head.preference,
-            "threshold": report["threshold"],
-        }
-        offset += len(head.labels)
-        reports[head.name] = report
-        scores = {k: v for k, v in report.items() if k.startswith("cv_")}
-        print(f"  {head.name:32s} C={report['c']} T={report['temperature']} {scores}")
+    trained = fit_model(items, docs, args.phone_weight)
 
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out / "weights.npz",
-        weights=np.hstack(all_weights).astype(np.float16),
-        bias=np.concatenate(all_bias).astype(np.float32),
+        weights=trained.weights.astype(np.float16),
+        bias=trained.bias.astype(np.float32),
     )
     meta = {
-        "vocabulary": vocabulary,
-        "heads": heads_meta,
+        "vocabulary": trained.vocabulary,
+        "heads": trained.heads,
         "correction_discount": CORRECTION_DISCOUNT,
         "info": {
             "train_file": str(args.train.relative_to(ROOT))
@@ -299,7 +373,7 @@ def main() -> None:
             "train_sha256": data_hash,
             "items": len(items),
             "phone_weight": args.phone_weight,
-            "reports": reports,
+            "reports": trained.reports,
         },
     }
     (args.out / "meta.json").write_text(

@@ -100,7 +100,28 @@ class ClassifierModel:
             )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         arrays = np.load(weights_path)
-        heads = {
+        return cls.from_arrays(
+            vocabulary=meta["vocabulary"],
+            weights=arrays["weights"].astype(np.float32),
+            bias=arrays["bias"].astype(np.float32),
+            heads=meta["heads"],
+            info=meta.get("info", {}),
+            correction_discount=meta.get("correction_discount", 0.35),
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        vocabulary: list[str],
+        weights: FloatArray,
+        bias: FloatArray,
+        heads: dict[str, dict[str, Any]],
+        info: dict[str, Any],
+        correction_discount: float,
+    ) -> ClassifierModel:
+        """A model from its parts as `meta.json` describes them (training builds it this way)."""
+        specs = {
             name: HeadSpec(
                 name=name,
                 labels=tuple(spec["labels"]),
@@ -109,16 +130,15 @@ class ClassifierModel:
                 preference=spec["preference"],
                 threshold=spec.get("threshold", 0.5),
             )
-            for name, spec in meta["heads"].items()
+            for name, spec in heads.items()
         }
-        vocabulary = {feature: index for index, feature in enumerate(meta["vocabulary"])}
         return cls(
-            vocabulary=vocabulary,
-            weights=arrays["weights"].astype(np.float32),
-            bias=arrays["bias"].astype(np.float32),
-            heads=heads,
-            info=meta.get("info", {}),
-            correction_discount=meta.get("correction_discount", 0.35),
+            vocabulary={feature: index for index, feature in enumerate(vocabulary)},
+            weights=weights,
+            bias=bias,
+            heads=specs,
+            info=info,
+            correction_discount=correction_discount,
         )
 
     # ---------------------------------------------------------------- scoring
@@ -168,6 +188,9 @@ class ClassifierModel:
         head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
         sentence_weights = np.where(self._preference_heads, preference[:, None], uniform[:, None])
         evidence = (contributions[:, chosen] - head_means) * sentence_weights
+        agent = np.fromiter((s.from_agent for s in doc.sentences), dtype=bool)
+        if len(agent) == len(evidence) and not agent.all():
+            evidence[agent] = -np.inf  # only the caller's own words are quoted
         best_sentence = np.argmax(evidence, axis=0).tolist()
         has_sentences = bool(doc.sentences)
         probabilities = probs.tolist()
