@@ -27,12 +27,24 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
-from train_classifier import OUT, PHONE_CALL_WEIGHT, ROOT, fit_model, load_documents
+from train_classifier import (
+    OUT,
+    PHONE_CALL_WEIGHT,
+    ROOT,
+    Trained,
+    fit_model,
+    load_documents,
+    none_threshold,
+    yes_threshold,
+)
 
 from callhandoff.evals.dataset import Dataset
+from callhandoff.evals.gold import GoldItem
 from callhandoff.evals.metrics import compute_metrics
 from callhandoff.evals.runner import run_dataset
 from callhandoff.evals.scoring import ItemScore, score_item
+from callhandoff.extractors.classifier.features import DocFeatures
+from callhandoff.extractors.classifier.heads import HEADS, NONE
 from callhandoff.settings import Settings
 from callhandoff.summarizer.offline import OfflineBackend
 
@@ -66,6 +78,38 @@ def _mistakes(score: ItemScore) -> dict[str, object] | None:
     return {"id": score.item_id, **wrong} if wrong else None
 
 
+def tune_none_thresholds(
+    fitted: list[Trained],
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    items: list[GoldItem],
+    docs: list[DocFeatures],
+) -> dict[str, float]:
+    """Pick each optional head's abstention threshold and each yes/no head's threshold on
+    the pooled out-of-fold distributions (as training does on its own folds) and set them
+    on every fold model."""
+    optional = [head for head in HEADS if head.labels[0] == NONE or head.labels == ("no", "yes")]
+    pooled: dict[str, list[list[float]]] = {head.name: [] for head in optional}
+    gold: dict[str, list[int]] = {head.name: [] for head in optional}
+    for (_, test), trained in zip(splits, fitted, strict=True):
+        model = trained.model()
+        for i in test:
+            distributions = model.probabilities(docs[i])
+            for head in optional:
+                pooled[head.name].append(distributions[head.name])
+                gold[head.name].append(head.labels.index(head.gold(items[i].gold)))
+    tuned = {}
+    for head in optional:
+        probs, y = np.array(pooled[head.name]), np.array(gold[head.name])
+        if head.labels == ("no", "yes"):
+            key, threshold = "threshold", yes_threshold(probs[:, 1], y == 1)[0]
+        else:
+            key, threshold = "none_threshold", none_threshold(probs, y, 0)[0]
+        tuned[head.name] = threshold
+        for trained in fitted:
+            trained.heads[head.name][key] = threshold
+    return tuned
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=ROOT / "evals/datasets/train.jsonl")
@@ -73,6 +117,11 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--phone-weight", type=float, default=PHONE_CALL_WEIGHT)
     parser.add_argument("--errors", type=Path, help="Write the out-of-fold mistakes here.")
+    parser.add_argument(
+        "--keep-thresholds",
+        action="store_true",
+        help="Use the reference model's abstention thresholds instead of tuning them.",
+    )
     args = parser.parse_args()
 
     meta = json.loads((args.model / "meta.json").read_text(encoding="utf-8"))
@@ -81,15 +130,23 @@ def main() -> None:
     intents = np.array([item.gold.intent.value for item in items])
     folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=11)
     settings = Settings()
-    scores: list[ItemScore] = []
-    for number, (train, test) in enumerate(folds.split(np.zeros(len(items)), intents), start=1):
-        trained = fit_model(
+    splits = list(folds.split(np.zeros(len(items)), intents))
+    fitted = [
+        fit_model(
             [items[i] for i in train],
             [docs[i] for i in train],
             args.phone_weight,
             fixed=fixed,
             verbose=False,
         )
+        for train, _ in splits
+    ]
+    print(f"fitted {len(fitted)} fold models", file=sys.stderr)
+    if not args.keep_thresholds:
+        tuned = tune_none_thresholds(fitted, splits, items, docs)
+        print(f"abstention thresholds from the out-of-fold predictions: {tuned}", file=sys.stderr)
+    scores: list[ItemScore] = []
+    for number, ((_, test), trained) in enumerate(zip(splits, fitted, strict=True), start=1):
         model = trained.model()
         held_out = Dataset(
             path=str(args.train), version=f"fold-{number}", items=tuple(items[i] for i in test)
@@ -98,7 +155,6 @@ def main() -> None:
             held_out, settings, make_backend=lambda s, m=model: OfflineBackend(s, m)
         )
         scores.extend(score_item(run) for run in output.items)
-        print(f"fold {number}/{args.folds}: {len(test)} held-out items", file=sys.stderr)
 
     origin = {item.id: item.origin for item in items}
     groups = {"all": scores} | {

@@ -33,7 +33,7 @@ from sklearn.model_selection import StratifiedKFold
 from callhandoff.evals.gold import GoldItem
 from callhandoff.extractors import extract_deterministic
 from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
-from callhandoff.extractors.classifier.heads import HEADS, HeadDefinition
+from callhandoff.extractors.classifier.heads import HEADS, NONE, HeadDefinition
 from callhandoff.extractors.classifier.inputs import document_for
 from callhandoff.extractors.classifier.model import ClassifierModel
 from callhandoff.settings import Settings
@@ -49,6 +49,8 @@ UNSEEN_BIAS = -12.0
 # Phone calls are what the product reads, but most labelled items are CuCoM chats:
 # each hand-written call counts this many times so both styles are learned.
 PHONE_CALL_WEIGHT = 2.0
+# Whole-call concept presence (the caller's and the agent's), used by the risk heads only.
+CONCEPT_PRESENCE = ("DOC:CON:", "DOC:NOTCON:", "DOC:A:CON:", "DOC:A:NOTCON:")
 
 
 def load_documents(path: Path) -> tuple[list[GoldItem], list[DocFeatures], str]:
@@ -196,6 +198,39 @@ def _store(
         bias[column] = intercept[row]
 
 
+def value_f1(predicted: np.ndarray, y_index: np.ndarray, none: int) -> float:
+    """F1 over the values (not `none`), as the eval suite scores an optional field: a wrong
+    value is a false positive and a false negative, a missed one only a false negative."""
+    said = predicted != none
+    present = y_index != none
+    tp = int((said & present & (predicted == y_index)).sum())
+    fp, fn = int(said.sum()) - tp, int(present.sum()) - tp
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def yes_threshold(p_yes: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """The P(yes) threshold of a yes/no head with the best out-of-fold F1, and that F1."""
+    candidates = np.linspace(0.2, 0.8, 13)
+    f1s = [f1_score(positive, p_yes >= t, zero_division=0) for t in candidates]
+    best = int(np.argmax(f1s))
+    return round(float(candidates[best]), 3), round(float(f1s[best]), 3)
+
+
+def none_threshold(probs: np.ndarray, y_index: np.ndarray, none: int) -> tuple[float, float]:
+    """The P(none) above which an optional head abstains, chosen for the best out-of-fold
+    value F1; below it the most probable value is given."""
+    others = probs.copy()
+    others[:, none] = -1.0
+    best_value = others.argmax(axis=1)
+    best = (0.5, -1.0)
+    for threshold in np.linspace(0.3, 0.9, 13):
+        predicted = np.where(probs[:, none] >= threshold, none, best_value)
+        score = value_f1(predicted, y_index, none)
+        if score > best[1] + 1e-9:
+            best = (round(float(threshold), 3), round(score, 3))
+    return best
+
+
 def train_head(
     head: HeadDefinition,
     x: sparse.csr_matrix,
@@ -218,7 +253,7 @@ def train_head(
         bias[labels.index(seen[0])] = 0.0
         report.update(c=None, temperature=1.0, cv_accuracy=1.0)
         return weights, bias, {**report, "threshold": 0.5}
-    if fixed is not None and fixed.get("c") is not None:
+    if fixed is not None and fixed.get("c") is not None and fixed.get("search") is not False:
         model = _fit(x, y, float(fixed["c"]), fixed.get("class_weight"), sample_weight)  # type: ignore[arg-type]
         _store(model, labels, weights, bias)
         keep = ("c", "class_weight", "temperature", "threshold", "none_threshold")
@@ -226,12 +261,14 @@ def train_head(
 
     best: tuple[float, float, str | None, np.ndarray] | None = None
     y_index = np.searchsorted(seen, y)
-    for class_weight in (None, "balanced"):
-        for c in C_GRID:
-            oof = out_of_fold(x, y, c, class_weight, sample_weight)
-            score = _selection_score(oof, y_index, binary)
-            if best is None or score > best[0]:
-                best = (score, c, class_weight, oof)
+    grid = [(c, weight) for weight in (None, "balanced") for c in C_GRID]
+    if fixed is not None and fixed.get("search") is False:  # reuse the regularisation only
+        grid = [(float(fixed["c"]), fixed.get("class_weight"))]  # type: ignore[arg-type]
+    for c, class_weight in grid:
+        oof = out_of_fold(x, y, c, class_weight, sample_weight)
+        score = _selection_score(oof, y_index, binary)
+        if best is None or score > best[0]:
+            best = (score, c, class_weight, oof)
     assert best is not None
     _, best_c, best_weight, best_oof = best
     temperature = fit_temperature(best_oof, y_index)
@@ -239,10 +276,14 @@ def train_head(
     if binary:
         z = best_oof / temperature
         p_yes = 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0])))
-        candidates = np.linspace(0.2, 0.8, 13)
-        f1s = [f1_score(y == "yes", p_yes >= t, zero_division=0) for t in candidates]
-        threshold = float(candidates[int(np.argmax(f1s))])
-        report["cv_f1"] = round(max(f1s), 3)
+        threshold, report["cv_f1"] = yes_threshold(p_yes, y == "yes")
+    elif NONE in seen:
+        z = best_oof / temperature
+        probs = np.exp(z - z.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        report["none_threshold"], report["cv_value_f1"] = none_threshold(
+            probs, y_index, int(np.searchsorted(seen, NONE))
+        )
     report["cv_accuracy"] = round(float((best_oof.argmax(axis=1) == y_index).mean()), 3)
     report["cv_macro_f1"] = round(
         float(f1_score(y_index, best_oof.argmax(axis=1), average="macro")), 3
@@ -291,7 +332,7 @@ def fit_model(
     matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
     # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
     # the other heads rely on, so only the risk heads may use it.
-    concept_columns = np.array([f.startswith(("DOC:CON:", "DOC:NOTCON:")) for f in vocabulary])
+    concept_columns = np.array([f.startswith(CONCEPT_PRESENCE) for f in vocabulary])
     without_concepts = sparse.diags((~concept_columns).astype(float))
 
     if verbose:
@@ -306,8 +347,12 @@ def fit_model(
             x = (x @ without_concepts).tocsr()
         return x, np.array([head.gold(item.gold) for item in items])
 
-    if fixed is None:  # the search parallelises its folds; heads go one by one
-        fitted = [train_head(head, *inputs(head), sample_weight) for head in HEADS]
+    searching = fixed is None or any(f.get("search") is False for f in fixed.values())
+    if searching:  # the search parallelises its folds; heads go one by one
+        fitted = [
+            train_head(head, *inputs(head), sample_weight, (fixed or {}).get(head.name))
+            for head in HEADS
+        ]
     else:  # one fit per head: parallelise the heads
         fitted = Parallel(n_jobs=2)(
             delayed(train_head)(head, *inputs(head), sample_weight, fixed.get(head.name))
@@ -351,10 +396,24 @@ def main() -> None:
         default=PHONE_CALL_WEIGHT,
         help="Weight of a hand-written phone call relative to a CuCoM chat.",
     )
+    parser.add_argument(
+        "--reuse-settings",
+        type=Path,
+        help="Skip the regularisation search: reuse each head's C and class weighting from "
+        "this model's meta.json (temperatures and thresholds are still fitted). Much faster.",
+    )
     args = parser.parse_args()
 
     items, docs, data_hash = load_documents(args.train)
-    trained = fit_model(items, docs, args.phone_weight)
+    fixed = None
+    if args.reuse_settings is not None:
+        reports = json.loads((args.reuse_settings / "meta.json").read_text(encoding="utf-8"))
+        fixed = {
+            name: {"c": r["c"], "class_weight": r.get("class_weight"), "search": False}
+            for name, r in reports["info"]["reports"].items()
+            if r.get("c") is not None
+        }
+    trained = fit_model(items, docs, args.phone_weight, fixed=fixed)
 
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(

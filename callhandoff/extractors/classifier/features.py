@@ -131,15 +131,15 @@ def sentence_features(text: str, *, late: bool) -> list[str]:
 
 
 def agent_features(text: str, *, late: bool) -> list[str]:
-    """An agent sentence's words, word pairs and concepts, marked `A:` (`AL:` copies for the
-    agent's last turns, where the agreed remedy is usually read back)."""
+    """An agent sentence's words and concepts, marked `A:` (`AL:` copies for the agent's last
+    turns, where the agreed remedy is usually read back)."""
     tokens, clause_starts = _tokens(text)
     words = _word_features(tokens, clause_starts)
     negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
-    marked = [*words, *concepts_in(tokens, negated)]
+    marked = [*words[: len(tokens)], *concepts_in(tokens, negated)]
     features = ["A:" + feature for feature in marked]
     if late:
-        features.extend("AL:" + feature for feature in marked[: len(tokens)])
+        features.extend("AL:" + feature for feature in marked)
     return features or ["A:EMPTY"]
 
 
@@ -206,10 +206,9 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
     # call as in a short one (document features are not length-normalised).
     present = {
         f"DOC:{f}"
-        for sentence, fs in zip(sentences, features, strict=True)
-        if not sentence.from_agent
+        for fs in features
         for f in fs
-        if f.startswith(("CON:", "NOTCON:"))
+        if f.startswith(("CON:", "NOTCON:", "A:CON:", "A:NOTCON:"))
     }
     return DocFeatures(
         sentences=sentences,
