@@ -40,7 +40,7 @@ from callhandoff.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "callhandoff/extractors/classifier/trained"
-C_GRID = (1.0, 4.0, 16.0, 64.0)
+C_GRID = (0.25, 1.0, 4.0, 16.0, 64.0)
 FOLDS = 4
 TOL = 1e-3
 MIN_DOC_FREQ = 2
