@@ -49,8 +49,15 @@ UNSEEN_BIAS = -12.0
 # Phone calls are what the product reads, but most labelled items are CuCoM chats:
 # each hand-written call counts this many times so both styles are learned.
 PHONE_CALL_WEIGHT = 2.0
-# Whole-call concept presence (the caller's and the agent's), used by the risk heads only.
+# Whole-call concept presence (the caller's and the agent's: "legal", "travel", "damage")
+# helps the risk heads spot rare situations but drowns the sentence evidence the other heads
+# rely on (for return reasons it helped phone calls and hurt chats in cross-validation), so
+# only the risk heads may use it.
 CONCEPT_PRESENCE = ("DOC:CON:", "DOC:NOTCON:", "DOC:A:CON:", "DOC:A:NOTCON:")
+
+
+def uses_concept_presence(head: str) -> bool:
+    return head.startswith("risk:")
 
 
 def load_documents(path: Path) -> tuple[list[GoldItem], list[DocFeatures], str]:
@@ -330,8 +337,6 @@ def fit_model(
     vocabulary = build_vocabulary(docs)
     index = {feature: i for i, feature in enumerate(vocabulary)}
     matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
-    # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
-    # the other heads rely on, so only the risk heads may use it.
     concept_columns = np.array([f.startswith(CONCEPT_PRESENCE) for f in vocabulary])
     without_concepts = sparse.diags((~concept_columns).astype(float))
 
@@ -343,7 +348,7 @@ def fit_model(
 
     def inputs(head: HeadDefinition) -> tuple[sparse.csr_matrix, np.ndarray]:
         x = matrices[head.preference]
-        if not head.name.startswith("risk:"):
+        if not uses_concept_presence(head.name):
             x = (x @ without_concepts).tocsr()
         return x, np.array([head.gold(item.gold) for item in items])
 
@@ -402,6 +407,14 @@ def main() -> None:
         help="Skip the regularisation search: reuse each head's C and class weighting from "
         "this model's meta.json (temperatures and thresholds are still fitted). Much faster.",
     )
+    parser.add_argument(
+        "--search",
+        nargs="*",
+        default=[],
+        metavar="HEAD",
+        help="With --reuse-settings: heads (or name prefixes such as `risk:`) whose "
+        "regularisation is searched again.",
+    )
     args = parser.parse_args()
 
     items, docs, data_hash = load_documents(args.train)
@@ -411,7 +424,7 @@ def main() -> None:
         fixed = {
             name: {"c": r["c"], "class_weight": r.get("class_weight"), "search": False}
             for name, r in reports["info"]["reports"].items()
-            if r.get("c") is not None
+            if r.get("c") is not None and not name.startswith(tuple(args.search))
         }
     trained = fit_model(items, docs, args.phone_weight, fixed=fixed)
 

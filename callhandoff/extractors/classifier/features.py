@@ -115,8 +115,9 @@ def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
     return grams
 
 
-def sentence_features(text: str, *, late: bool) -> list[str]:
-    """The feature strings of one sentence; `late` adds the last-turns copies."""
+def sentence_features(text: str, *, late: bool, first: bool = False) -> list[str]:
+    """The feature strings of one sentence; `late` adds the last-turns copies, `first` the
+    copies for the caller's opening turn (where the problem is usually stated)."""
     tokens, clause_starts = _tokens(text)
     words = _word_features(tokens, clause_starts)
     negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
@@ -125,6 +126,9 @@ def sentence_features(text: str, *, late: bool) -> list[str]:
     if late:
         features.extend("L:" + word for word in words[: len(tokens)])
         features.extend("L:" + concept for concept in concepts)
+    if first:
+        features.extend("F:" + word for word in words[: len(tokens)])
+        features.extend("F:" + concept for concept in concepts)
     if not features:
         features.append("EMPTY")
     return features
@@ -196,7 +200,7 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
             late = position >= last_positions
             for sentence in split_sentences(turn_index, turn.text, position):
                 sentences.append(sentence)
-                features.append(sentence_features(sentence.text, late=late))
+                features.append(sentence_features(sentence.text, late=late, first=position == 0))
         elif turn.speaker is Speaker.AGENT:
             late = turn_index in last_agent
             for sentence in split_sentences(turn_index, turn.text, position, from_agent=True):

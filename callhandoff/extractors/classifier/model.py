@@ -19,6 +19,7 @@ inference needs only numpy.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -151,9 +152,12 @@ class ClassifierModel:
 
     def _norm(self, flat: IntArray, values: FloatArray) -> float:
         """L2 norm of the aggregated sentence-feature counts, as in training."""
-        counts = np.bincount(flat, weights=values, minlength=self._zero_row + 1)
-        counts[self._zero_row] = 0.0
-        norm = float(np.sqrt(np.dot(counts, counts)))
+        # Only the features present count: aggregate over the document's own feature ids
+        # rather than a vocabulary-sized array (that cost grew with the vocabulary).
+        present, position = np.unique(flat, return_inverse=True)
+        counts = np.bincount(position, weights=values)
+        counts[present == self._zero_row] = 0.0
+        norm = math.sqrt(float((counts * counts).sum()))
         return norm if norm > 0 else 1.0
 
     def probabilities(self, doc: DocFeatures) -> dict[str, list[float]]:
