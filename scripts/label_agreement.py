@@ -2,6 +2,7 @@
 
     python scripts/label_agreement.py [--first evals/datasets/dev.jsonl]
         [--second evals/labels/second_pass_dev.jsonl] [--markdown] [--disagreements FILE]
+        [--as-first-labelled]
 
 `--first` holds GoldItem lines (the dataset), `--second` lines of `{"id", "gold", "notes"}`
 from a second annotator who labelled some of those items blind. For every item in both,
@@ -178,6 +179,29 @@ def load_first(path: Path) -> dict[str, GoldLabels]:
     return {item.id: item.gold for item in items}
 
 
+def undo_corrections(first: dict[str, GoldLabels], paths: list[Path]) -> dict[str, GoldLabels]:
+    """The first labels as they were before the corrections recorded in `paths` (JSON lines of
+    `id`, `field` and either `first`/`final` (adjudication) or `old`/`new` (review))."""
+    restored = dict(first)
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            item, field = row["id"], row["field"]
+            before = row["first"] if "first" in row else row["old"]
+            after = row["final"] if "final" in row else row["new"]
+            if item not in restored or before == after:
+                continue
+            gold = restored[item]
+            if field.startswith("risk:"):
+                flags = [f.value for f in gold.risk_flags if f.value != field[5:]]
+                flags += [field[5:]] if before == "yes" else []
+                update: dict[str, object] = {"risk_flags": flags}
+            else:
+                update = {field: before}
+            restored[item] = GoldLabels.model_validate({**gold.model_dump(), **update})
+    return restored
+
+
 def load_second(path: Path) -> dict[str, GoldLabels]:
     labels = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -228,9 +252,20 @@ def main() -> None:
     parser.add_argument(
         "--disagreements", type=Path, help="Write one JSON line per item and field in dispute."
     )
+    parser.add_argument(
+        "--as-first-labelled",
+        action="store_true",
+        help="Compare the first labels as they were before adjudication and review "
+        "(undoing evals/labels/adjudication.jsonl and label_fixes.jsonl): the card's table.",
+    )
     args = parser.parse_args()
 
     first, second = load_first(args.first), load_second(args.second)
+    if args.as_first_labelled:
+        labels = ROOT / "evals/labels"
+        first = undo_corrections(
+            first, [labels / "adjudication.jsonl", labels / "label_fixes.jsonl"]
+        )
     missing = sorted(set(second) - set(first))
     if missing:
         raise SystemExit(f"{args.second}: items not in {args.first}: {missing[:5]}")
