@@ -19,7 +19,6 @@ inference needs only numpy.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -151,13 +150,14 @@ class ClassifierModel:
         return found or [self._zero_row]
 
     def _norm(self, flat: IntArray, values: FloatArray) -> float:
-        """L2 norm of the aggregated sentence-feature counts, as in training."""
-        # Only the features present count: aggregate over the document's own feature ids
-        # rather than a vocabulary-sized array (that cost grew with the vocabulary).
+        """L2 norm of the aggregated sentence-feature counts, as in training.
+
+        Counted over the features present only (not the whole vocabulary).
+        """
         present, position = np.unique(flat, return_inverse=True)
         counts = np.bincount(position, weights=values)
         counts[present == self._zero_row] = 0.0
-        norm = math.sqrt(float((counts * counts).sum()))
+        norm = float(np.sqrt(np.dot(counts, counts)))
         return norm if norm > 0 else 1.0
 
     def probabilities(self, doc: DocFeatures) -> dict[str, list[float]]:
