@@ -18,7 +18,7 @@ runner = CliRunner()
 def _review_three(url: str) -> None:
     svc = service(url)
     svc.approve(item_of(svc, "dn-2025-03-0001"), "Alice", 1)
-    svc.approve(item_of(svc, "dn-2025-03-0006"), "Bob", 1, edits={"intent": "order_status"})
+    svc.approve(item_of(svc, "dn-2025-03-0012"), "Bob", 1, edits={"intent": "purchase_intent"})
     svc.reject(item_of(svc, "dn-2025-03-0011"), "Carol", 1, "not_actionable", "just browsing")
 
 
@@ -26,7 +26,7 @@ def test_queue_lists_what_awaits_review_in_priority_order(store_url: str) -> Non
     result = runner.invoke(app, ["review", "queue", "--limit", "3"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "10 call(s) awaiting review" in lines
+    assert "9 call(s) awaiting review" in lines
     assert any(line.startswith("#") and "dn-2025-03-0005" in line for line in lines)
 
 
@@ -37,10 +37,10 @@ def test_log_prints_who_what_and_the_decision_before_and_after(store_url: str) -
     out = result.output
     assert "Alice  approve  dn-2025-03-0001" in out
     assert "decision: review [review_money_change] -> create create_subscriber" in out
-    assert "Bob  edit  dn-2025-03-0006" in out
-    assert "changed intent: delivery_issue -> order_status" in out
+    assert "Bob  edit  dn-2025-03-0012" in out
+    assert "changed intent: product_inquiry -> purchase_intent" in out
     assert "Carol  reject  dn-2025-03-0011" in out and "reason: not_actionable" in out
-    one = runner.invoke(app, ["review", "log", "dn-2025-03-0006"])
+    one = runner.invoke(app, ["review", "log", "dn-2025-03-0012"])
     assert "Bob" in one.output and "Alice" not in one.output
 
 
@@ -55,9 +55,9 @@ def test_export_writes_gold_items_that_eval_run_scores_as_is(
     assert "left out dn-2025-03-0011: rejected (not_actionable)" in result.output
     dataset = load_dataset(out)
     by_id = {item.id: item for item in dataset.items}
-    edited = by_id["review-dn-2025-03-0006"]
+    edited = by_id["review-dn-2025-03-0012"]
     assert edited.origin == "review" and edited.corrected_fields == ["intent"]
-    assert edited.gold.intent.value == "order_status"
+    assert edited.gold.intent.value == "purchase_intent"
     # the corrected intent is certain, so the policy creates it on its own; the refund still
     # needs a person whatever its values, so its gold decision stays review
     assert edited.gold.decision is not None and edited.gold.decision.value == "create"

@@ -19,7 +19,7 @@ from tests.review.helpers import (
 )
 
 REFUND = "dn-2025-03-0001"  # review_money_change, proposed create
-LOW_INTENT = "dn-2025-03-0006"  # review_low_field_confidence on request.intent
+LOW_INTENT = "dn-2025-03-0012"  # review_low_field_confidence on request.intent
 UNMATCHED = "dn-2025-03-0011"  # review_unmatched_caller, nothing proposed
 
 
@@ -73,18 +73,18 @@ def test_a_stale_version_cannot_overwrite_a_newer_action(store_url: str) -> None
 def test_edit_then_approve_decides_again_and_records_each_change(store_url: str) -> None:
     svc = service(store_url)
     item = item_of(svc, LOW_INTENT)
-    preview = svc.preview_edit(item, {"intent": "order_status", "urgency": "high"}, "Alice")
+    preview = svc.preview_edit(item, {"intent": "purchase_intent", "urgency": "high"}, "Alice")
     assert preview.outcome.problems == {}
     assert preview.approval is not None and preview.approval.kind == "create"
     assert not preview.still_needs_review  # the corrected intent is certain now
-    result = svc.approve(item, "Alice", 1, edits={"intent": "order_status", "urgency": "high"})
+    result = svc.approve(item, "Alice", 1, edits={"intent": "purchase_intent", "urgency": "high"})
     assert result.action.value == "edit" and result.sent_action == "create_subscriber"
     (audit,) = audit_rows(svc, LOW_INTENT)
     assert audit["changes"] == [
-        {"field": "intent", "old": "delivery_issue", "new": "order_status"},
-        {"field": "urgency", "old": "normal", "new": "high"},
+        {"field": "intent", "old": "product_inquiry", "new": "purchase_intent"},
+        {"field": "urgency", "old": "low", "new": "high"},
     ]
-    assert audit["handoff"]["request"]["intent"]["value"] == "order_status"
+    assert audit["handoff"]["request"]["intent"]["value"] == "purchase_intent"
     assert audit["handoff"]["request"]["intent"]["source"] == "reviewer"
     assert len(outbox_rows(svc, LOW_INTENT)) == 1
 

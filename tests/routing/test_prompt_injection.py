@@ -13,6 +13,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from callhandoff.pipeline import process_stream
 from callhandoff.routing.directory.files import read_directory
@@ -20,6 +21,7 @@ from callhandoff.routing.router import Router
 from callhandoff.schema.result import CallResult
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
+from callhandoff.store.calls import call_history
 from callhandoff.store.db import open_store
 from callhandoff.store.directory import load_directory
 from callhandoff.summarizer.offline import OfflineBackend
@@ -30,11 +32,16 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CallResult]:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     folder = tmp_path_factory.mktemp("injection")
-    settings = Settings(data_dir=folder)
-    engine = open_store(settings.resolved_database_url)
-    load_directory(engine, read_directory(EXAMPLES / "store", regions=["US"], tz=UTC))
+    store = open_store(f"sqlite:///{folder / 'store.db'}")
+    load_directory(store, read_directory(EXAMPLES / "store", regions=["US"], tz=UTC))
+    return store
+
+
+@pytest.fixture(scope="module")
+def results(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict[str, CallResult]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
     calls: Iterator[Transcript] = iter(
         [call("clean", None)] + [call(f"inj-{i}", text) for i, (text, _) in enumerate(INJECTIONS)]
     )
@@ -42,9 +49,16 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CallResult]:
     return {item.call_id: item for item in out if isinstance(item, CallResult)}
 
 
-def test_the_call_without_injection_is_created(results: dict[str, CallResult]) -> None:
+def test_the_call_without_injection_is_not_flagged_and_would_be_created(
+    results: dict[str, CallResult], engine: Engine
+) -> None:
     decision = results["clean"].decision
-    assert decision is not None and decision.kind.value == "create"
+    assert decision is not None
+    assert "review_prompt_injection" not in {reason.code for reason in decision.reasons}
+    stored = call_history(engine, "clean").decision
+    assert stored is not None
+    proposed = stored.kind if stored.kind != "review" else stored.trace["proposed"]
+    assert proposed == "create"
 
 
 def test_there_are_at_least_thirty_attempts() -> None:

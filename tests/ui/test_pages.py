@@ -14,7 +14,7 @@ from tests.review.helpers import audit_rows, item_of, item_row, outbox_rows, ser
 
 APP = str(Path(callhandoff.ui.__file__).parent / "app.py")
 REFUND = "dn-2025-03-0001"
-LOW_INTENT = "dn-2025-03-0006"
+LOW_INTENT = "dn-2025-03-0012"
 
 
 def app(reviewer: str | None = "Alice") -> AppTest:
@@ -41,17 +41,18 @@ def no_exception(at: AppTest) -> None:
 def test_queue_page_counts_filters_and_sorts_by_priority(store_url: str) -> None:
     at = app()
     no_exception(at)
-    assert texts(at, "metric") == ["10"]
+    assert texts(at, "metric") == ["9"]
     table = at.dataframe[0].value
-    assert len(table) == 10
+    assert len(table) == 9
     assert list(table["priority"]) == sorted(table["priority"], reverse=True)
     assert "`review_low_field_confidence`" in " ".join(texts(at, "markdown"))
     at.selectbox(key="f_reason").select("review_money_change").run()
-    assert texts(at, "metric") == ["4"]
+    assert texts(at, "metric") == ["5"]
     assert set(at.dataframe[0].value["call"]) == {
+        "abcd-9001",
         "dn-2025-03-0001",
+        "dn-2025-03-0003",
         "dn-2025-03-0004",
-        "dn-2025-03-0005",
         "dn-2025-03-0009",
     }
     at.selectbox(key="f_reason").select("(any)").run()
@@ -68,7 +69,7 @@ def test_queue_filter_survives_a_visit_to_another_page(store_url: str) -> None:
     at.selectbox(key="f_reason").select("review_money_change").run()
     at.switch_page("pages/audit.py").run()
     at.switch_page("pages/queue.py").run()
-    assert texts(at, "metric") == ["4"]
+    assert texts(at, "metric") == ["5"]
     assert at.text_input(key="reviewer_input").value == "Alice"
 
 
@@ -113,17 +114,19 @@ def test_edit_then_approve_shows_the_new_decision_before_confirming(store_url: s
     svc = service(store_url)
     item = item_of(svc, LOW_INTENT)
     at = open_item(app(), item)
-    at.selectbox(key=f"e-{item}-intent").select("order_status")
+    at.selectbox(key=f"e-{item}-intent").select("purchase_intent")
     at.button(key=f"FormSubmitter:edit-{item}-Check the edit and preview").click().run()
     no_exception(at)
-    assert any("intent: delivery_issue → order_status" in t for t in texts(at, "markdown"))
+    assert any("intent: product_inquiry → purchase_intent" in t for t in texts(at, "markdown"))
     assert any("Decision **create**" in t for t in texts(at, "markdown"))
     assert outbox_rows(svc, LOW_INTENT) == []  # nothing written by the preview
     at.button(key=f"confirm-{item}").click().run()
     no_exception(at)
     (audit,) = audit_rows(svc, LOW_INTENT)
     assert audit["action"] == "edit"
-    assert audit["changes"] == [{"field": "intent", "old": "delivery_issue", "new": "order_status"}]
+    assert audit["changes"] == [
+        {"field": "intent", "old": "product_inquiry", "new": "purchase_intent"}
+    ]
     assert len(outbox_rows(svc, LOW_INTENT)) == 1
 
 
@@ -189,14 +192,14 @@ def test_no_action_without_a_reviewer_name(store_url: str) -> None:
 
 def test_audit_and_agreement_pages_show_the_actions(store_url: str) -> None:
     svc = service(store_url)
-    svc.approve(item_of(svc, LOW_INTENT), "Alice", 1, edits={"intent": "order_status"})
+    svc.approve(item_of(svc, LOW_INTENT), "Alice", 1, edits={"intent": "purchase_intent"})
     at = app()
     at.switch_page("pages/audit.py").run()
     no_exception(at)
     log = at.dataframe[0].value
     assert (
         list(log["reviewer"]) == ["Alice"]
-        and "intent: delivery_issue -> order_status" in (log["changed"][0])
+        and "intent: product_inquiry -> purchase_intent" in (log["changed"][0])
     )
     at.switch_page("pages/agreement.py").run()
     no_exception(at)
