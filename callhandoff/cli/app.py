@@ -25,7 +25,7 @@ app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(directory_cmd.app, name="directory")
 app.command("explain")(explain_cmd.explain)
 app.command("deliver")(outbox_cmd.deliver)
-app.command("outbox")(outbox_cmd.outbox)
+app.add_typer(outbox_cmd.app, name="outbox")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ everything else is imported inside the command, so `callhandoff --help`,
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -57,3 +59,15 @@ def print_store(console: Console, settings: Settings) -> None:
     folder, which would silently use another store, is visible.
     """
     console.print(f"store: {settings.store_label}", highlight=False, markup=False, soft_wrap=True)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for commands that run until told to stop."""
+    stop = threading.Event()
+
+    def handle(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop

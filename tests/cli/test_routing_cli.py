@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from callhandoff.cli.app import app
+from callhandoff.routing.delivery.receiver import running_receiver
 from callhandoff.schema import Handoff, Transcript
 from callhandoff.summarizer import factory
 from tests.routing.helpers import FIXTURES, STORE, Call, make_call
-from tests.routing.receiver import running_receiver
 
 runner = CliRunner()
 
