@@ -10,6 +10,7 @@ from callhandoff.cli import explain as explain_cmd
 from callhandoff.cli import outbox as outbox_cmd
 from callhandoff.cli import process as process_cmd
 from callhandoff.cli import schema_cmd
+from callhandoff.cli import serve as serve_cmd
 
 app = typer.Typer(
     name="callhandoff",
@@ -26,6 +27,8 @@ app.add_typer(directory_cmd.app, name="directory")
 app.command("explain")(explain_cmd.explain)
 app.command("deliver")(outbox_cmd.deliver)
 app.add_typer(outbox_cmd.app, name="outbox")
+app.command("serve")(serve_cmd.serve)
+app.command("worker")(serve_cmd.worker)
 
 
 def main() -> None:

@@ -95,3 +95,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the store answers a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
