@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +37,8 @@ log = logging.getLogger("callhandoff.service")
 TASK = "callhandoff.process_call"
 QUEUE = "callhandoff"
 RETRIES = 5
+#: After a failed publish, calls wait for the sweep this long instead of trying the broker.
+BROKER_PAUSE_S = 10.0
 
 
 @dataclass
@@ -107,16 +111,28 @@ def publish(app: Celery, intake_id: int) -> bool:
 
 @dataclass
 class Publisher:
-    """Publishes a task per received call and records it; sweeps what has no live task."""
+    """Publishes a task per received call and records it; sweeps what has no live task.
+
+    After a failed publish, calls are left to the sweep for `BROKER_PAUSE_S`
+    instead of each waiting for the broker's connect timeout: a broker outage
+    must not tie up the server's threads.
+    """
 
     app: Celery
     engine: Engine
     settings: Settings
+    _down_until: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, intake_id: int) -> None:
         """Publish one call (called after the webhook is answered)."""
+        if time.monotonic() < self._down_until:
+            return
         if publish(self.app, intake_id):
             intake_store.mark_published(self.engine, [intake_id], datetime.now(UTC))
+        else:
+            with self._lock:
+                self._down_until = time.monotonic() + BROKER_PAUSE_S
 
     def sweep(self) -> int:
         """Re-publish every call without a live task; how many were published."""

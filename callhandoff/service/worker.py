@@ -87,6 +87,9 @@ class CallWorker:
 
     def __post_init__(self) -> None:
         self.owner = self.owner or worker_id()
+        # SQLite has one writer: a call per transaction keeps the webhook's insert from
+        # waiting behind a whole batch's matching. PostgreSQL locks rows, not the file.
+        self._route_batch = 1 if self.engine.dialect.name == "sqlite" else 32
 
     def run_once(self, limit: int | None = None, ids: Sequence[int] | None = None) -> int:
         """Claim and process one batch (or just the calls `ids`); how many were claimed."""
@@ -116,7 +119,7 @@ class CallWorker:
                 for item in extract_stream(transcripts, self.backend, self.settings)
                 if not isinstance(item, Rejected)
             )
-            results = list(self.router.route_many(extracted))
+            results = list(self.router.route_many(extracted, batch_size=self._route_batch))
         except Exception as exc:  # the calls stay stored and are tried again
             log.exception("processing %d call(s) failed; they will be tried again", len(rows))
             if self.metrics is not None:
