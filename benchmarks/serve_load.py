@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import sqlalchemy as sa
@@ -132,15 +133,17 @@ def report(label: str, sent: dict[str, Any], decided: dict[str, Any], n: int, ra
     lat = sent["latencies"]
     print(f"\n== {label}: {n} webhooks at {rate:g}/s ==")
     print(f"answers: {sent['statuses']} in {sent['seconds']:.1f} s")
-    print(
-        "ack latency ms: p50 {:.1f}  p95 {:.1f}  p99 {:.1f}  max {:.1f}  (mean {:.1f})".format(
-            percentile(lat, 0.5),
-            percentile(lat, 0.95),
-            percentile(lat, 0.99),
-            max(lat),
-            statistics.fmean(lat),
-        )
+    shown = "  ".join(
+        f"{name} {value:.1f}"
+        for name, value in [
+            ("p50", percentile(lat, 0.5)),
+            ("p95", percentile(lat, 0.95)),
+            ("p99", percentile(lat, 0.99)),
+            ("max", max(lat)),
+            ("mean", statistics.fmean(lat)),
+        ]
     )
+    print(f"ack latency ms: {shown}")
     print(f"sender lateness ms: p99 {percentile(sent['late'], 0.99):.1f}")
     print(
         f"call-to-decision: {decided['done']} decided in {decided['seconds']:.1f} s = "
@@ -156,8 +159,7 @@ def load_directory_into(database_url: str) -> None:
     engine.dispose()
 
 
-def Settings_tz() -> Any:  # noqa: N802
-    from zoneinfo import ZoneInfo
+def Settings_tz() -> Any:
 
     return ZoneInfo("UTC")
 

@@ -42,7 +42,8 @@ def test_calls_accepted_while_the_broker_is_down_are_published_by_the_sweep(
         count = _post_all(client)
     assert time.monotonic() - started < 60, "publishing to a dead broker held the server up"
     unpublished = intake_store.needing_publish(
-        service.engine, intake_store.latest_for_call(service.engine, "abcd-9001").received_at,
+        service.engine,
+        intake_store.latest_for_call(service.engine, "abcd-9001").received_at,
         republish_after_s=3600,
     )
     assert len(unpublished) == count, "a call was lost or marked published"
