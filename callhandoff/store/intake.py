@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from callhandoff.store.db import picked
 from callhandoff.store.tables import inbound_calls
 
 
@@ -153,11 +154,9 @@ def claim(
     if ids is not None:
         candidates = candidates.where(inbound_calls.c.id.in_(list(ids)))
     candidates = candidates.order_by(inbound_calls.c.id).limit(limit)
-    if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
     statement = (
         sa.update(inbound_calls)
-        .where(inbound_calls.c.id.in_(candidates.scalar_subquery()), _claimable(now))
+        .where(inbound_calls.c.id.in_(picked(candidates, engine.dialect)), _claimable(now))
         .values(
             state=IntakeState.PROCESSING,
             lease_owner=owner,

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from callhandoff.store.db import picked
 from callhandoff.store.rows import OutboxRow, OutboxState
 from callhandoff.store.tables import outbox, outbox_attempts
 
@@ -100,11 +101,9 @@ def claim_due(
         .order_by(outbox.c.id)
         .limit(limit)
     )
-    if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
     claim = (
         sa.update(outbox)
-        .where(outbox.c.id.in_(candidates.scalar_subquery()), _due(now))
+        .where(outbox.c.id.in_(picked(candidates, engine.dialect)), _due(now))
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
         .returning(*outbox.c)
     )

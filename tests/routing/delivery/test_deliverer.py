@@ -171,27 +171,6 @@ def test_a_waiting_row_can_be_sent_now(empty_engine: Engine) -> None:
         deliverer.close()
 
 
-def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(
-    empty_engine: Engine,
-) -> None:
-    seed_outbox(empty_engine, 5)
-    now = datetime.now(UTC)
-    first = outbox_store.claim_due(
-        empty_engine, "a", now, lease_s=60, limit=3, destinations=["cloudcart"]
-    )
-    second = outbox_store.claim_due(
-        empty_engine, "b", now, lease_s=60, limit=10, destinations=["cloudcart"]
-    )
-    assert len(first) == 3 and len(second) == 2
-    assert not {r.id for r in first} & {r.id for r in second}
-    later = now + timedelta(seconds=61)
-    assert outbox_store.renew(empty_engine, first[0].id, "a", later, 60) is None
-    third = outbox_store.claim_due(
-        empty_engine, "c", later, lease_s=60, limit=10, destinations=["cloudcart"]
-    )
-    assert len(third) == 5
-
-
 @pytest.mark.slow
 def test_four_deliverers_send_a_thousand_actions_each_exactly_once(store_url: str) -> None:
     report = delivery_drill(store_url, actions=1_000, deliverers=4, timeout_s=300)
