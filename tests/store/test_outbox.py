@@ -71,7 +71,8 @@ def test_requeue_brings_back_dead_rows_and_waiting_keys_but_never_sent_ones(
     keys = seed_outbox(engine, 3)
     now = datetime.now(UTC)
     rows = outbox.claim_due(engine, "a", now, lease_s=60, limit=3, destinations=CLOUDCART)
-    for row, outcome in zip(rows, [OutboxState.SENT, OutboxState.DEAD, OutboxState.PENDING]):
+    outcomes = [OutboxState.SENT, OutboxState.DEAD, OutboxState.PENDING]
+    for row, outcome in zip(rows, outcomes, strict=True):
         outbox.record_attempt(
             engine,
             row,
