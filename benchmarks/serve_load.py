@@ -80,11 +80,8 @@ async def send_all(url: str, payloads: list[dict[str, Any]], rate: float) -> dic
     statuses: dict[int, int] = {}
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        start = time.perf_counter()
 
-        async def one(index: int) -> None:
-            due = start + index / rate
-            await asyncio.sleep(max(due - time.perf_counter(), 0))
+        async def one(index: int, due: float) -> None:
             sent = time.perf_counter()
             late.append((sent - due) * 1000)
             data, headers = signed_all[index]
@@ -92,7 +89,16 @@ async def send_all(url: str, payloads: list[dict[str, Any]], rate: float) -> dic
             latencies.append((time.perf_counter() - sent) * 1000)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-        await asyncio.gather(*(one(i) for i in range(len(payloads))))
+        # Launch each request at its time (only the ones in flight exist as tasks).
+        start = time.perf_counter()
+        tasks = []
+        for index in range(len(payloads)):
+            due = start + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index, due)))
+        await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
     return {"latencies": latencies, "late": late, "statuses": statuses, "seconds": elapsed}
 

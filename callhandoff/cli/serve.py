@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated, Literal
 
 import typer
@@ -70,6 +71,11 @@ def serve(
         f"listening on http://{settings.service_host}:{settings.service_port} ({mode})",
         highlight=False,
     )
+    if worker:
+        # Worker threads run CPU-bound extraction beside the API; a 1 ms interpreter
+        # switch interval (Python's default is 5 ms) keeps the webhook answers from
+        # queueing behind them.
+        sys.setswitchinterval(0.001)
     config = uvicorn.Config(
         app,
         host=settings.service_host,

@@ -43,27 +43,37 @@ BROKER_PAUSE_S = 10.0
 
 @dataclass
 class _ProcessResources:
-    """The engine and worker of one worker process, built after the fork, on first use."""
+    """One engine per worker process (built after the fork) and one worker per thread.
+
+    The prefork and solo pools run one task at a time per process; the threads
+    pool (for a hosted model: calls wait on the network) runs several, and a
+    router is never shared between threads.
+    """
 
     settings: Settings
     pid: int = 0
-    worker: CallWorker | None = field(default=None)
+    engine: Engine | None = None
+    local: threading.local = field(default_factory=threading.local)
 
     def get(self) -> CallWorker:
-        if self.worker is None or self.pid != os.getpid():
-            engine = open_store(self.settings.resolved_database_url)
-            self.worker = CallWorker(
-                engine=engine,
+        if self.engine is None or self.pid != os.getpid():
+            self.engine = open_store(self.settings.resolved_database_url)
+            self.pid = os.getpid()
+            self.local = threading.local()
+        worker: CallWorker | None = getattr(self.local, "worker", None)
+        if worker is None:
+            worker = CallWorker(
+                engine=self.engine,
                 settings=self.settings,
                 backend=build_backend(self.settings),
                 router=Router(
-                    engine,
+                    self.engine,
                     load_policy(self.settings.policy_path),
                     regions=self.settings.phone_regions,
                 ),
             )
-            self.pid = os.getpid()
-        return self.worker
+            self.local.worker = worker
+        return worker
 
 
 def make_celery(settings: Settings) -> Celery:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +66,7 @@ def open_store(url: str) -> Engine:
         raise ConfigError(f"cannot open the store at {hide_password(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        _one_transaction_at_a_time(engine)
     with engine.begin() as connection:
         _migrations_table.create(connection, checkfirst=True)
         done = set(connection.execute(sa.select(_migrations_table.c.name)).scalars())
@@ -87,6 +90,71 @@ def applied_migrations(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(_migrations_table.c.name).order_by("name"))
         return list(rows.scalars())
+
+
+class _Turns:
+    """A re-entrant lock handed to waiting threads in arrival order (no barging)."""
+
+    _HANDING = -1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._lock:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()
+        with self._lock:
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiting:
+                self._owner = self._HANDING
+                self._waiting.popleft().set()
+            else:
+                self._owner = None
+
+
+def _one_transaction_at_a_time(engine: Engine) -> None:
+    """Transactions of this process on a SQLite store take turns, first come first served.
+
+    SQLite has one writer; a transaction that finds the file locked sleeps and
+    polls (1, 2, 5 ... 100 ms), so with worker threads writing back to back a
+    webhook's insert could wait seconds. Taking turns, in arrival order, on a
+    lock in the process instead hands the store over the moment the previous
+    transaction ends. Other processes on the same file still meet SQLite's own
+    locking.
+    """
+    gate = _Turns()
+
+    def begin(connection: Connection) -> None:
+        gate.acquire()
+        connection.info["callhandoff_gate"] = connection.info.get("callhandoff_gate", 0) + 1
+
+    def end(connection: Connection) -> None:
+        held = connection.info.get("callhandoff_gate", 0)
+        if held:
+            connection.info["callhandoff_gate"] = held - 1
+            gate.release()
+
+    sa.event.listen(engine, "begin", begin)
+    sa.event.listen(engine, "commit", end)
+    sa.event.listen(engine, "rollback", end)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
