@@ -60,6 +60,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
     "callhandoff.store": (
         "callhandoff.routing",
@@ -67,8 +68,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
-    "callhandoff.routing": ("callhandoff.evals", "callhandoff.cli"),
+    "callhandoff.routing": ("callhandoff.evals", "callhandoff.cli", "callhandoff.service"),
+    "callhandoff.pipeline": ("callhandoff.service", "callhandoff.cli"),
+    "callhandoff.service": ("callhandoff.cli", "callhandoff.evals"),
 }
 
 
