@@ -62,7 +62,7 @@ def serve(
 
             service = Service.from_settings(settings, workers=0, deliver=deliver)
             publisher = Publisher(make_celery(settings), service.engine, settings)
-            service.enqueue_with(publisher, publisher.sweep)
+            service.enqueue_with(publisher)
             mode = "enqueueing for `callhandoff worker`"
         app = service.app()
     except CallhandoffError as exc:

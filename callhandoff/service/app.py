@@ -2,8 +2,9 @@
 
 A call is stored before it is answered: `202 {"call_id", "status_url"}` means the
 transcript is committed to the store and will be processed even if this process
-dies the next moment. What happens next (a worker thread is woken, or a Celery
-task is published) is the `on_received` hook's job, run after the answer.
+dies the next moment. What happens next (a worker thread is woken, or the call is
+queued for publishing as a Celery task) is the `on_received` hook's job; it must
+not block.
 Refusals store nothing: 401 for a missing, wrong or stale signature, 413 for a
 body over the limit, 422 with the reader's message for a body that is not one
 readable call. A replayed `webhook-id` gets the first answer again.
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import BackgroundTasks, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
@@ -82,7 +83,7 @@ def create_app(context: ServiceContext) -> FastAPI:
     settings = context.settings
 
     @app.post("/v1/calls", status_code=202)
-    async def post_call(request: Request, background: BackgroundTasks) -> Response:
+    async def post_call(request: Request) -> Response:
         """Accept one signed call; it is stored before the 202."""
         try:
             body = await _body(request, settings.max_body_bytes)
@@ -115,7 +116,7 @@ def create_app(context: ServiceContext) -> FastAPI:
         )
         if new:
             context.metrics.received.inc()
-            background.add_task(context.on_received, row.id)
+            context.on_received(row.id)
         return JSONResponse(row.response, status_code=202)
 
     @app.get("/v1/calls/{call_id}")

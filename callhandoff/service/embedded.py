@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -35,6 +35,9 @@ from callhandoff.routing.router import Router
 from callhandoff.service.app import ServiceContext, create_app
 from callhandoff.service.metrics import ServiceMetrics
 from callhandoff.service.webhooks import Verifier
+
+if TYPE_CHECKING:
+    from callhandoff.service.tasks import Publisher
 from callhandoff.service.worker import CallWorker, release_dead_local_owners
 from callhandoff.settings import Settings
 from callhandoff.store.db import open_store
@@ -70,7 +73,7 @@ class Service:
     engine: Engine
     workers: int = 1
     deliver: bool = True
-    publisher: Callable[[int], None] | None = None  # Celery mode: publish a task per call
+    publisher: Publisher | None = None  # Celery mode: publish a task per call
     sweep: Callable[[], int] | None = None  # Celery mode: re-publish what has no live task
     clock: Callable[[], datetime] = _utcnow
     delivery_config: DeliveryConfig | None = None
@@ -96,9 +99,9 @@ class Service:
         """A service on the configured store."""
         return cls(settings=settings, engine=open_store(settings.resolved_database_url), **options)
 
-    def enqueue_with(self, publisher: Callable[[int], None], sweep: Callable[[], int]) -> None:
+    def enqueue_with(self, publisher: Publisher) -> None:
         """Publish a task per accepted call instead of processing it here; sweep periodically."""
-        self.publisher, self.sweep = publisher, sweep
+        self.publisher, self.sweep = publisher, publisher.sweep
         self.context.on_received = publisher
 
     def _wake(self, _intake_id: int) -> None:
@@ -163,6 +166,8 @@ class Service:
                 worker = self._worker()
                 self._thread(f"worker-{index}", self._run_worker, worker)
             self.wake.set()  # pick up what was left in the store
+        if self.publisher is not None:
+            self._thread("publisher", self.publisher.run, self.stop)
         if self.sweep is not None:
             self.sweep()
             self._thread("sweep", self._run_sweep, self.sweep)

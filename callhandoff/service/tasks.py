@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -123,26 +124,47 @@ def publish(app: Celery, intake_id: int) -> bool:
 class Publisher:
     """Publishes a task per received call and records it; sweeps what has no live task.
 
-    After a failed publish, calls are left to the sweep for `BROKER_PAUSE_S`
-    instead of each waiting for the broker's connect timeout: a broker outage
-    must not tie up the server's threads.
+    The webhook handler only hands the call's id over (`__call__` never blocks);
+    `run` publishes from its own thread. After a failed publish, calls are left to
+    the sweep for `BROKER_PAUSE_S` instead of each waiting for the broker's connect
+    timeout. Ids still queued when the process dies are unpublished in the store,
+    so the sweep publishes them.
     """
 
     app: Celery
     engine: Engine
     settings: Settings
+    _queue: queue.SimpleQueue[int] = field(default_factory=queue.SimpleQueue)
     _down_until: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, intake_id: int) -> None:
-        """Publish one call (called after the webhook is answered)."""
-        if time.monotonic() < self._down_until:
-            return
-        if publish(self.app, intake_id):
-            intake_store.mark_published(self.engine, [intake_id], datetime.now(UTC))
-        else:
-            with self._lock:
-                self._down_until = time.monotonic() + BROKER_PAUSE_S
+        """Queue one accepted call for publishing."""
+        self._queue.put(intake_id)
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish queued calls until `stop`, recording them in batches."""
+        while not stop.is_set():
+            try:
+                ids = [self._queue.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(ids) < 500:
+                try:
+                    ids.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if time.monotonic() < self._down_until:
+                continue  # the broker is down: the sweep publishes these
+            published = []
+            for intake_id in ids:
+                if not publish(self.app, intake_id):
+                    self._down_until = time.monotonic() + BROKER_PAUSE_S
+                    break
+                published.append(intake_id)
+            try:
+                intake_store.mark_published(self.engine, published, datetime.now(UTC))
+            except Exception:  # unrecorded: the sweep may publish them again, harmlessly
+                log.exception("recording published calls failed")
 
     def sweep(self) -> int:
         """Re-publish every call without a live task; how many were published."""
