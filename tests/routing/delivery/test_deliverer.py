@@ -86,7 +86,8 @@ def test_a_destination_that_keeps_failing_kills_a_row_only_after_hours(
     (key,) = seed_outbox(empty_engine, 1)
     clock = FakeClock()
     with running_receiver(Receiver(down=500)) as receiver:
-        _follow(empty_engine, _config(receiver.url), clock, until_s=48 * 3600, receiver=receiver)
+        config = _config(receiver.url, poll_s=300.0)
+        _follow(empty_engine, config, clock, until_s=48 * 3600, receiver=receiver)
     (row,) = outbox_store.list_rows(empty_engine)
     assert (row.idempotency_key, row.state, row.attempts) == (key, "dead", 15)
     assert clock.elapsed_s > 4 * 3600, f"dead after only {clock.elapsed_s:.0f} s"
