@@ -140,7 +140,9 @@ class Settings(BaseSettings):
     cloudcart_url: str | None = Field(default=None, description="Cloudcart API base URL.")
     cults_url: str | None = Field(default=None, description="Cults API base URL.")
     destination_token: SecretStr | None = None
-    delivery_max_attempts: int = Field(default=5, ge=1)
+    delivery_max_attempts: int = Field(
+        default=15, ge=1, description="Attempts before a row is dead (the backoff spans hours)."
+    )
 
     # --- LLM backend extras (callhandoff/summarizer/llm_backend.py) -------------------
     provider: ProviderName = Field(
@@ -171,10 +173,12 @@ class Settings(BaseSettings):
 
     # --- routing & delivery extras (callhandoff/routing/) --------------------------------
     delivery_backoff_s: float = Field(
-        default=0.5, ge=0.0, description="First delay before re-sending an outbox row; doubles."
+        default=30.0,
+        ge=0.0,
+        description="First delay before re-sending an outbox row; doubles, with full jitter.",
     )
     delivery_backoff_max_s: float = Field(
-        default=30.0, ge=0.0, description="Longest wait between two delivery attempts."
+        default=3_600.0, ge=0.0, description="Longest wait between two delivery attempts."
     )
     delivery_timeout_s: float = Field(
         default=10.0, gt=0, description="HTTP timeout of one delivery request."
@@ -231,6 +235,63 @@ class Settings(BaseSettings):
         description="Reviewed values a confidence threshold needs before the page trusts it.",
     )
     # --- end of reviewer app ----------------------------------------------------------------
+    # --- service, scale-out and delivery at scale (callhandoff/service/) ----------------
+    service_host: str = Field(default="127.0.0.1", description="`callhandoff serve` address.")
+    service_port: int = Field(default=8000, ge=0, le=65535, description="`serve` port.")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Standard Webhooks signing secret, `whsec_<base64>`; `serve` needs it.",
+    )
+    webhook_tolerance_s: int = Field(
+        default=300, ge=1, description="Oldest (and furthest ahead) webhook-timestamp accepted."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1_024, description="Largest webhook body accepted (413 above)."
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker (redis://...); with it `serve --no-worker` enqueues tasks.",
+    )
+    service_workers: int = Field(
+        default=1, ge=1, description="Worker threads of the embedded `serve` (one per backend)."
+    )
+    service_batch_size: int = Field(
+        default=32, ge=1, description="Calls one embedded worker claims and routes at once."
+    )
+    service_lease_s: float = Field(
+        default=300.0, gt=0, description="How long a claimed call stays with its worker."
+    )
+    service_max_attempts: int = Field(
+        default=5, ge=1, description="Tries of one call (worker crashes included) before failed."
+    )
+    service_sweep_interval_s: float = Field(
+        default=30.0, gt=0, description="How often unpublished or orphaned calls are re-enqueued."
+    )
+    service_republish_after_s: float = Field(
+        default=300.0, gt=0, description="A received call not started this long is re-enqueued."
+    )
+    delivery_lease_s: float = Field(
+        default=60.0, gt=0, description="How long a claimed outbox row stays with its deliverer."
+    )
+    delivery_claim_batch: int = Field(
+        default=20, ge=1, description="Outbox rows a deliverer claims at once."
+    )
+    delivery_poll_s: float = Field(
+        default=1.0, gt=0, description="`deliver --follow`: wait when nothing is due."
+    )
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="Failures in a row that pause a destination."
+    )
+    breaker_cooldown_s: float = Field(
+        default=30.0, gt=0, description="First pause of a failing destination; doubles."
+    )
+    breaker_cooldown_max_s: float = Field(
+        default=600.0, gt=0, description="Longest pause of a failing destination."
+    )
+    batch_poll_s: float = Field(
+        default=30.0, gt=0, description="`process --batch-api`: wait between status checks."
+    )
+    # --- end of service, scale-out and delivery at scale ---------------------------------
 
     @field_validator("timezone")
     @classmethod

@@ -60,6 +60,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
     "callhandoff.store": (
         "callhandoff.review",
@@ -69,6 +70,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
     "callhandoff.redaction": (
         "callhandoff.summarizer",
@@ -83,9 +85,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.cli",
         "callhandoff.review",
         "callhandoff.ui",
+        "callhandoff.service",
     ),
     "callhandoff.evals": ("callhandoff.review", "callhandoff.ui", "callhandoff.cli"),
     "callhandoff.review": ("callhandoff.ui", "callhandoff.cli"),
+    "callhandoff.pipeline": ("callhandoff.service", "callhandoff.cli"),
+    "callhandoff.service": ("callhandoff.cli", "callhandoff.evals"),
 }
 
 

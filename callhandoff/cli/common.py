@@ -8,6 +8,8 @@ everything else is imported inside the command, so `callhandoff --help`,
 from __future__ import annotations
 
 import functools
+import signal
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -118,3 +120,15 @@ def guard_commands(app: typer.Typer) -> None:
     for group in app.registered_groups:
         if group.typer_instance is not None:
             guard_commands(group.typer_instance)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for commands that run until told to stop."""
+    stop = threading.Event()
+
+    def handle(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop

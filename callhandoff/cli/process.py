@@ -61,6 +61,18 @@ def process(
         bool,
         typer.Option(help="Match each call to the store directory, decide and persist it."),
     ] = True,
+    batch_api: Annotated[
+        bool,
+        typer.Option(
+            "--batch-api",
+            help="Bulk back-fill: send the calls through the OpenAI Batch API first (half "
+            "price, answers within 24 h), then process them from the cache.",
+        ),
+    ] = False,
+    batch_id: Annotated[
+        str | None,
+        typer.Option(help="With --batch-api: resume this batch instead of creating one."),
+    ] = None,
 ) -> None:
     """Extract a grounded handoff from every transcript and write them as JSONL.
 
@@ -88,6 +100,10 @@ def process(
     settings = load_settings({**overrides, "default_destination": destination})
     if workers > 1 and settings.resolved_backend != "offline":
         fail("--workers runs the offline backend in processes; for a model use --concurrency")
+    if batch_api:
+        if settings.resolved_backend != "openai":
+            fail("--batch-api needs the openai backend: set CALLHANDOFF_BASE_URL or --backend")
+        _backfill(paths, settings, recursive, batch_id)
     rejects_path = rejects or (
         Path("handoffs.rejects.jsonl") if out == "-" else Path(out).with_suffix(".rejects.jsonl")
     )
@@ -160,3 +176,43 @@ def _router(settings: Settings, console: Console) -> Router:
             soft_wrap=True,
         )
     return router
+
+
+def _backfill(paths: list[str], settings: Settings, recursive: bool, batch_id: str | None) -> None:
+    """Run the Batch API back-fill, printing its progress; the cache then answers the calls."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.readers import iter_inputs
+    from callhandoff.schema.transcript import Transcript
+    from callhandoff.summarizer.batch_api import BatchBackfill
+    from callhandoff.summarizer.llm_backend import LLMBackend
+
+    console = Console(stderr=True)
+
+    def status(batch: str, state: str, counts: dict[str, int]) -> None:
+        done = counts.get("completed", 0) + counts.get("failed", 0)
+        console.print(f"batch {batch}: {state} ({done}/{counts.get('total', 0)})", highlight=False)
+
+    backend = LLMBackend(settings)
+    try:
+        transcripts = (
+            item
+            for item in iter_inputs(
+                paths,
+                default_destination=settings.default_destination,
+                tz=settings.tz,
+                recursive=recursive,
+            )
+            if isinstance(item, Transcript)
+        )
+        report = BatchBackfill(backend, on_status=status).run(transcripts, batch_id)
+    except CallhandoffError as exc:
+        fail(str(exc))
+    finally:
+        backend.close()
+    console.print(
+        f"batch back-fill: {report.answered} answered, {len(report.failed)} left for live "
+        f"calls, {report.already_cached} already cached; {report.prompt_tokens:,} prompt + "
+        f"{report.completion_tokens:,} completion tokens, ${report.cost_usd:.4f} "
+        "(Batch API price)",
+        highlight=False,
+    )

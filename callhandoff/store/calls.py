@@ -497,3 +497,9 @@ def call_history(engine: Engine, call_id: str) -> CallHistory:
             outbox=[OutboxRow.from_row(r) for r in sent],
             reviews=[ReviewRow.from_row(r) for r in reviews],
         )
+
+
+def extraction_for_version(engine: Engine, version_id: int) -> dict[str, Any] | None:
+    """The stored handoff JSON of a version (its own connection)."""
+    with engine.connect() as connection:
+        return extraction_of(connection, version_id)

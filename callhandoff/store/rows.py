@@ -20,7 +20,9 @@ class OutboxState(StrEnum):
     """Where an outbox row is in its life.
 
     pending → sent, or pending → dead (given up); pending or dead → superseded
-    when a newer decision for the same call replaces the action.
+    when a newer decision for the same call replaces the action; dead → pending
+    when an operator requeues it (`callhandoff outbox retry`). A pending row may
+    carry a deliverer's lease while it is being sent.
     """
 
     PENDING = "pending"
@@ -108,6 +110,8 @@ class OutboxRow:
     created_at: datetime
     sent_at: datetime | None
     superseded_by: int | None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
 
     @classmethod
     def from_row(cls, row: RowMapping) -> OutboxRow:

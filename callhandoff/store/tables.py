@@ -263,6 +263,8 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("sent_at", UTCDateTime()),
+    sa.Column("lease_owner", sa.String(200)),  # m0005
+    sa.Column("lease_until", UTCDateTime()),  # m0005
 )
 
 outbox_attempts = sa.Table(
@@ -343,4 +345,36 @@ eval_summary_judgements = sa.Table(
     sa.Column("verdict", sa.String(10), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("judged_at", UTCDateTime(), nullable=False),
+)
+
+# --- m0005_service: the live service ------------------------------------------------------
+
+inbound_calls = sa.Table(
+    "inbound_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("webhook_id", sa.String(200), nullable=False, unique=True),
+    sa.Column("call_id", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("lease_owner", sa.String(200)),
+    sa.Column("lease_until", UTCDateTime()),
+    sa.Column("published_at", UTCDateTime()),
+    sa.Column("error", sa.Text),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+destination_health = sa.Table(
+    "destination_health",
+    metadata,
+    sa.Column("destination", sa.String(20), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("opened", sa.Integer, nullable=False),
+    sa.Column("open_until", UTCDateTime()),
+    sa.Column("last_error", sa.Text),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

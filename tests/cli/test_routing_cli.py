@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from callhandoff.cli.app import app
+from callhandoff.routing.delivery.receiver import Receiver, running_receiver
 from callhandoff.schema import Handoff, Transcript
 from callhandoff.summarizer import factory
 from tests.routing.helpers import FIXTURES, STORE, Call, make_call
-from tests.routing.receiver import running_receiver
 
 runner = CliRunner()
 
@@ -176,3 +176,32 @@ def test_deliver_sends_when_an_endpoint_is_configured(
     ]
     listing = runner.invoke(app, ["outbox", "--state", "sent"])
     assert "cli-create:create_subscriber" in listing.output
+
+
+def test_an_outage_leaves_actions_waiting_and_retry_dead_requeues_refused_ones(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["directory", "load", str(STORE)])
+    _process(workdir, monkeypatch, CALLS)
+    with running_receiver(Receiver(down=503)) as receiver:
+        monkeypatch.setenv("CALLHANDOFF_CLOUDCART_URL", receiver.url)
+        down = runner.invoke(app, ["deliver"])
+        assert down.exit_code == 0, down.output
+        assert "sent 0, dead-lettered 0, retrying later 2" in down.output
+        receiver.down = None
+        receiver.statuses = [422]
+        assert (
+            runner.invoke(app, ["outbox", "retry", "cli-create:create_subscriber"]).exit_code == 0
+        )
+        refused = runner.invoke(app, ["deliver"])
+        assert refused.exit_code == 1 and "dead cli-create:create_subscriber" in refused.output
+        none = runner.invoke(app, ["outbox", "retry"])
+        assert none.exit_code == 2 and "--dead" in none.output
+        requeued = runner.invoke(app, ["outbox", "retry", "--dead"])
+        assert "requeued 1 action(s)" in requeued.output
+        assert runner.invoke(app, ["deliver"]).exit_code == 0
+    assert receiver.applied["cli-create:create_subscriber"] == 1
+    listing = runner.invoke(app, ["outbox", "--state", "sent"])
+    assert "cli-create:create_subscriber" in listing.output
+    unknown = runner.invoke(app, ["outbox", "retry", "no-such-key"])
+    assert unknown.exit_code == 1 and "not requeued" in unknown.output

@@ -1,31 +1,28 @@
-"""Send pending outbox rows to the destination over HTTP, exactly once per idempotency key.
+"""The HTTP side of delivery: the request for an outbox row, and how an answer is judged.
 
 Every request carries `Idempotency-Key: <call id>:<action>` so a receiver can
-drop the duplicate a crash may cause (the row stays pending until a 2xx is
-recorded, then it is sent again with the same key). Timeouts, connection
-errors, 408/425/429 and 5xx are retried with exponential backoff (honouring
-Retry-After); after `delivery_max_attempts` the row is dead-lettered. Other
-4xx answers are dead-lettered at once: re-sending the same request cannot
-succeed. For Cults, the `get_approved_origins` lookup runs first and a share
-from an origin that is not approved is dead-lettered with that reason.
+drop the duplicate a crash may cause. Timeouts, connection errors, 408/425/429
+and 5xx are `retryable` (the destination is in trouble: the deliverer backs off
+and counts it against the destination's breaker); other 4xx answers are not:
+re-sending the same request cannot succeed. The loop that claims rows and
+schedules retries is `callhandoff.routing.delivery.deliverer`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy.engine import Engine
 
 from callhandoff.routing.delivery.payloads import APPROVED_ORIGINS, ENDPOINTS
 from callhandoff.settings import Settings
-from callhandoff.store import outbox as store
-from callhandoff.store.rows import OutboxRow, OutboxState
+from callhandoff.store.health import Breaker
+from callhandoff.store.rows import OutboxRow
 
 RETRYABLE_STATUS = {408, 425, 429}
 USER_AGENT = "callhandoff/0.1"
@@ -33,14 +30,20 @@ USER_AGENT = "callhandoff/0.1"
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    """Endpoints, credentials and retry policy for delivery."""
+    """Endpoints, credentials, retry policy, leases and the breaker for delivery."""
 
     urls: dict[str, str | None]
     token: SecretStr | None = None
-    max_attempts: int = 5
-    backoff_s: float = 0.5
-    backoff_max_s: float = 30.0
+    max_attempts: int = 15
+    backoff_s: float = 30.0
+    backoff_max_s: float = 3_600.0
     timeout_s: float = 10.0
+    lease_s: float = 60.0
+    claim_batch: int = 20
+    poll_s: float = 1.0
+    breaker: Breaker = field(
+        default_factory=lambda: Breaker(threshold=5, cooldown_s=30.0, cooldown_max_s=600.0)
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryConfig:
@@ -52,18 +55,32 @@ class DeliveryConfig:
             backoff_s=settings.delivery_backoff_s,
             backoff_max_s=settings.delivery_backoff_max_s,
             timeout_s=settings.delivery_timeout_s,
+            lease_s=settings.delivery_lease_s,
+            claim_batch=settings.delivery_claim_batch,
+            poll_s=settings.delivery_poll_s,
+            breaker=Breaker(
+                threshold=settings.breaker_threshold,
+                cooldown_s=settings.breaker_cooldown_s,
+                cooldown_max_s=settings.breaker_cooldown_max_s,
+            ),
         )
 
     def configured(self, destination: str) -> bool:
         """True when this destination has an endpoint URL."""
         return bool(self.urls.get(destination))
 
-    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        delay = self.backoff_s * 2.0 ** max(attempt - 1, 0)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return min(delay, self.backoff_max_s)
+    def backoff(
+        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based).
+
+        Exponential (`backoff_s` doubling up to `backoff_max_s`) with equal jitter:
+        between half and all of it, so deliverers that failed together do not come
+        back together. A longer `Retry-After` from the destination wins.
+        """
+        delay = min(self.backoff_s * 2.0 ** max(attempt - 1, 0), self.backoff_max_s)
+        jittered = delay / 2 + (rng or random).uniform(0, delay / 2)
+        return max(jittered, retry_after or 0.0)
 
 
 @dataclass(frozen=True)
@@ -131,16 +148,14 @@ def update_values(payload: dict[str, Any]) -> dict[str, Any]:
     return {c["field"]: c["new_value"] for c in record.get("changes", [])}
 
 
-@dataclass
-class DeliveryReport:
-    """What one `deliver` run did."""
+class DeliveryFailure(Exception):
+    """One failed delivery: the HTTP status (if any), whether a retry may cure it.
 
-    sent: list[str] = field(default_factory=list)
-    dead: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    `retryable` failures say the destination is in trouble (no answer, 5xx, 429):
+    they are retried later and count against its breaker. The others (a 4xx, an
+    origin Cults does not approve) are final.
+    """
 
-
-class _Failure(Exception):
     def __init__(
         self, message: str, *, status: int | None, retryable: bool, retry_after: float | None = None
     ):
@@ -148,27 +163,28 @@ class _Failure(Exception):
         self.status, self.retryable, self.retry_after = status, retryable, retry_after
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """A `Retry-After` header in seconds: delta-seconds or an HTTP date."""
+    if value is None:
         return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
-class Deliverer:
-    """Works through the outbox; one deliverer per store at a time."""
+class HttpSender:
+    """Sends prepared requests; Cults' approved origins are looked up once per `reset`."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        config: DeliveryConfig,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.engine, self.config, self.sleep, self.clock = engine, config, sleep, clock
+    def __init__(self, config: DeliveryConfig, transport: httpx.BaseTransport | None = None):
+        self.config = config
         self.client = httpx.Client(transport=transport, timeout=config.timeout_s)
         self._origins: dict[str, set[str]] = {}
 
@@ -176,37 +192,45 @@ class Deliverer:
         """Close the HTTP client."""
         self.client.close()
 
-    def run(self, limit: int | None = None) -> DeliveryReport:
-        """Deliver every due pending row whose destination has an endpoint."""
-        report = DeliveryReport()
-        for row in store.due(self.engine, self.clock(), limit):
-            if not self.config.configured(row.destination):
-                report.skipped.append(row.idempotency_key)
-                continue
-            if not store.still_pending(self.engine, row.id):
-                continue
-            outcome = self._deliver(row)
-            (report.sent if outcome is OutboxState.SENT else report.dead).append(
-                row.idempotency_key
-            )
-        return report
+    def reset(self) -> None:
+        """Forget the approved origins (looked up again before the next share)."""
+        self._origins.clear()
 
-    def _approved(self, destination: str) -> set[str]:
-        """The destination's approved origins, looked up once per run."""
+    def send(self, request: PreparedRequest) -> httpx.Response:
+        """The destination's answer; raises `DeliveryFailure` unless it is a 2xx or 409."""
+        try:
+            response = self.client.request(
+                request.method, request.url, headers=request.headers, json=request.body
+            )
+        except httpx.TimeoutException as exc:
+            raise DeliveryFailure(f"timeout: {exc}", status=None, retryable=True) from exc
+        except httpx.TransportError as exc:
+            raise DeliveryFailure(f"connection error: {exc}", status=None, retryable=True) from exc
+        if response.is_success or response.status_code == 409:
+            return response
+        status = response.status_code
+        raise DeliveryFailure(
+            f"HTTP {status}: {response.text[:200]}",
+            status=status,
+            retryable=status >= 500 or status in RETRYABLE_STATUS,
+            retry_after=retry_after_s(response.headers.get("Retry-After")),
+        )
+
+    def approved(self, destination: str) -> set[str]:
+        """The destination's approved origins."""
         if destination not in self._origins:
-            request = lookup_request(destination, self.config)
-            response = self._send(request)
+            response = self.send(lookup_request(destination, self.config))
             try:
                 body = response.json()
             except ValueError as exc:
-                raise _Failure(
+                raise DeliveryFailure(
                     "approved origins answer is not JSON",
                     status=response.status_code,
                     retryable=True,
                 ) from exc
             origins = body.get("origins", body) if isinstance(body, dict) else body
             if not isinstance(origins, list):
-                raise _Failure(
+                raise DeliveryFailure(
                     "approved origins answer is not a list",
                     status=response.status_code,
                     retryable=True,
@@ -214,75 +238,16 @@ class Deliverer:
             self._origins[destination] = {str(o) for o in origins}
         return self._origins[destination]
 
-    def _send(self, request: PreparedRequest) -> httpx.Response:
-        try:
-            response = self.client.request(
-                request.method, request.url, headers=request.headers, json=request.body
-            )
-        except httpx.TimeoutException as exc:
-            raise _Failure(f"timeout: {exc}", status=None, retryable=True) from exc
-        except httpx.TransportError as exc:
-            raise _Failure(f"connection error: {exc}", status=None, retryable=True) from exc
-        if response.is_success or response.status_code == 409:
-            return response
-        status = response.status_code
-        retryable = status >= 500 or status in RETRYABLE_STATUS
-        raise _Failure(
-            f"HTTP {status}: {response.text[:200]}",
-            status=status,
-            retryable=retryable,
-            retry_after=_retry_after(response),
-        )
-
-    def _attempt(self, row: OutboxRow) -> int:
+    def deliver(self, row: OutboxRow) -> int:
+        """Send one row (after the origins check for Cults); the answer's status code."""
         if row.destination == "cults":
             origin = str(row.payload.get("origin"))
-            approved = self._approved(row.destination)
+            approved = self.approved(row.destination)
             if origin not in approved:
-                raise _Failure(
+                raise DeliveryFailure(
                     f"origin {origin!r} is not an approved origin "
                     f"({', '.join(sorted(approved)) or 'none approved'})",
                     status=None,
                     retryable=False,
                 )
-        return self._send(prepare(row, self.config)).status_code
-
-    def _deliver(self, row: OutboxRow) -> OutboxState:
-        attempt = row.attempts
-        while True:
-            attempt += 1
-            started = time.perf_counter()
-            try:
-                status = self._attempt(row)
-            except _Failure as failure:
-                elapsed = (time.perf_counter() - started) * 1000
-                now = self.clock()
-                give_up = not failure.retryable or attempt >= self.config.max_attempts
-                delay = self.config.backoff(attempt, failure.retry_after)
-                store.record_attempt(
-                    self.engine,
-                    row,
-                    attempt=attempt,
-                    now=now,
-                    status_code=failure.status,
-                    error=str(failure),
-                    duration_ms=elapsed,
-                    outcome=OutboxState.DEAD if give_up else OutboxState.PENDING,
-                    next_attempt_at=None if give_up else now + timedelta(seconds=delay),
-                )
-                if give_up:
-                    return OutboxState.DEAD
-                self.sleep(delay)
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            store.record_attempt(
-                self.engine,
-                row,
-                attempt=attempt,
-                now=self.clock(),
-                status_code=status,
-                error=None,
-                duration_ms=elapsed,
-                outcome=OutboxState.SENT,
-            )
-            return OutboxState.SENT
+        return self.send(prepare(row, self.config)).status_code

@@ -1,27 +1,20 @@
-"""Outbox delivery over real HTTP: headers, retries with backoff, dead letters, exactly-once."""
+"""One delivery pass over real HTTP: the request, its headers, what each answer does to a row."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-from zoneinfo import ZoneInfo
+import random
+from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.delivery.sender import Deliverer, DeliveryConfig, DeliveryReport
-from callhandoff.routing.directory.files import read_directory
+from callhandoff.routing.delivery.deliverer import Deliverer, DeliveryReport
+from callhandoff.routing.delivery.receiver import Receiver, running_receiver
+from callhandoff.routing.delivery.sender import DeliveryConfig, retry_after_s
 from callhandoff.routing.router import Router
 from callhandoff.store import outbox as outbox_store
-from callhandoff.store.db import open_store
-from callhandoff.store.directory import load_directory
-from tests.routing.helpers import REFERENCE, STORE, make_call
-from tests.routing.receiver import Receiver, running_receiver
+from tests.routing.helpers import make_call
 
 
 def _fill(router: Router, count: int, destination: str = "cloudcart") -> list[str]:
@@ -43,19 +36,16 @@ def _config(url: str, **overrides: object) -> DeliveryConfig:
         "urls": {"cloudcart": url, "cults": url},
         "token": SecretStr("s3cret"),
         "max_attempts": 3,
-        "backoff_s": 0.5,
-        "backoff_max_s": 4.0,
+        "backoff_s": 60.0,
+        "backoff_max_s": 3600.0,
         "timeout_s": 5.0,
     }
     values.update(overrides)
     return DeliveryConfig(**values)  # type: ignore[arg-type]
 
 
-def _deliver(
-    engine: Engine, config: DeliveryConfig, sleeps: list[float] | None = None
-) -> DeliveryReport:
-    record = sleeps.append if sleeps is not None else (lambda seconds: None)
-    deliverer = Deliverer(engine, config, sleep=record)
+def _deliver(engine: Engine, config: DeliveryConfig) -> DeliveryReport:
+    deliverer = Deliverer(engine, config, rng=random.Random(7))
     try:
         return deliverer.run()
     finally:
@@ -72,46 +62,51 @@ def test_every_pending_action_is_sent_once_with_its_key_and_token(
     assert sorted(report.sent) == sorted(keys)
     assert again.sent == []
     assert sorted(receiver.applied) == sorted(keys)
+    assert receiver.sent_twice() == []
     first = receiver.requests[0]
     assert (first.method, first.path) == ("POST", "/subscribers")
     assert first.headers["Idempotency-Key"] == "k-0:create_subscriber"
     assert first.headers["Authorization"] == "Bearer s3cret"
     assert first.headers["Content-Type"] == "application/json"
     assert first.body["subscriber"]["customer_id"] == "C-1"
-    assert [r.state for r in outbox_store.list_rows(engine)] == ["sent"] * 3
+    rows = outbox_store.list_rows(engine)
+    assert [r.state for r in rows] == ["sent"] * 3
+    assert all(r.lease_owner is None for r in rows)
 
 
-def test_server_errors_are_retried_with_backoff_then_succeed(
+def test_a_server_error_reschedules_the_row_minutes_later_instead_of_retrying_at_once(
     router: Router, engine: Engine
 ) -> None:
     _fill(router, 1)
-    sleeps: list[float] = []
-    with running_receiver(Receiver(statuses=[503, 502])) as receiver:
-        report = _deliver(engine, _config(receiver.url), sleeps)
-    assert report.sent == ["k-0:create_subscriber"]
-    assert sleeps == [0.5, 1.0]
+    before = datetime.now(UTC)
+    with running_receiver(Receiver(statuses=[503])) as receiver:
+        report = _deliver(engine, _config(receiver.url))
+    assert report.retrying == ["k-0:create_subscriber"] and report.sent == []
+    assert len(receiver.posts()) == 1
     (row,) = outbox_store.list_rows(engine)
-    assert (row.state, row.attempts, row.last_status) == ("sent", 3, 200)
+    assert (row.state, row.attempts, row.last_status) == ("pending", 1, 503)
+    assert row.next_attempt_at is not None
+    wait = row.next_attempt_at - before
+    assert timedelta(seconds=30) <= wait <= timedelta(seconds=61)
 
 
 def test_retry_after_is_honoured(router: Router, engine: Engine) -> None:
     _fill(router, 1)
-    sleeps: list[float] = []
-    with running_receiver(Receiver(statuses=[429], retry_after="3")) as receiver:
-        _deliver(engine, _config(receiver.url), sleeps)
-    assert sleeps == [3.0]
+    before = datetime.now(UTC)
+    with running_receiver(Receiver(statuses=[429], retry_after="7200")) as receiver:
+        _deliver(engine, _config(receiver.url))
+    (row,) = outbox_store.list_rows(engine)
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at - before >= timedelta(seconds=7200)
 
 
-def test_repeated_failures_end_in_the_dead_letter_state(router: Router, engine: Engine) -> None:
-    _fill(router, 1)
-    sleeps: list[float] = []
-    with running_receiver(Receiver(statuses=[500, 500, 500, 500])) as receiver:
-        report = _deliver(engine, _config(receiver.url), sleeps)
-    assert report.dead == ["k-0:create_subscriber"]
-    assert len(receiver.posts()) == 3
-    assert sleeps == [0.5, 1.0]
-    (row,) = outbox_store.list_rows(engine, state="dead")
-    assert row.attempts == 3 and row.last_error is not None and "HTTP 500" in row.last_error
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    now = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
+    assert retry_after_s("120", now) == 120.0
+    assert retry_after_s("Fri, 14 Mar 2025 15:02:00 GMT", now) == 120.0
+    assert retry_after_s("Fri, 14 Mar 2025 14:00:00 GMT", now) == 0.0
+    assert retry_after_s("soon", now) is None
+    assert retry_after_s(None, now) is None
 
 
 def test_a_client_error_is_dead_lettered_at_once(router: Router, engine: Engine) -> None:
@@ -122,12 +117,10 @@ def test_a_client_error_is_dead_lettered_at_once(router: Router, engine: Engine)
     assert len(receiver.posts()) == 1
 
 
-def test_connection_errors_are_retried(router: Router, engine: Engine) -> None:
+def test_connection_errors_are_retried_later(router: Router, engine: Engine) -> None:
     _fill(router, 1)
-    sleeps: list[float] = []
-    report = _deliver(engine, _config("http://127.0.0.1:9"), sleeps)
-    assert report.dead == ["k-0:create_subscriber"]
-    assert len(sleeps) == 2
+    report = _deliver(engine, _config("http://127.0.0.1:9"))
+    assert report.retrying == ["k-0:create_subscriber"]
     (row,) = outbox_store.list_rows(engine)
     assert row.last_error is not None and row.last_error.startswith("connection error")
 
@@ -180,47 +173,3 @@ def test_the_transport_is_injectable(router: Router, engine: Engine) -> None:
     deliverer.close()
     assert report.sent == ["k-0:create_subscriber"]
     assert str(seen[0].url) == "https://cloudcart.test/api/subscribers"
-
-
-def _deliver_in_subprocess(db_url: str, url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "CALLHANDOFF_DATABASE_URL": db_url,
-        "CALLHANDOFF_CLOUDCART_URL": url,
-        "CALLHANDOFF_DESTINATION_TOKEN": "s3cret",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-c", "from callhandoff.cli.app import main; main()", "deliver", "--send"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-@pytest.mark.slow
-def test_a_deliverer_killed_mid_batch_delivers_everything_exactly_once_on_restart(
-    tmp_path: Path,
-) -> None:
-    db_url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    engine = open_store(db_url)
-    load_directory(engine, read_directory(STORE, regions=["US"], tz=ZoneInfo("UTC")))
-    keys = _fill(Router(engine, clock=lambda: REFERENCE), 30)
-
-    with running_receiver(Receiver(hold_at=12)) as receiver:
-        first = _deliver_in_subprocess(db_url, receiver.url, tmp_path)
-        assert receiver.held.wait(timeout=60), "the deliverer never reached the 12th request"
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-        receiver.release.set()
-        sent_before = len(outbox_store.list_rows(engine, state="sent"))
-        second = _deliver_in_subprocess(db_url, receiver.url, tmp_path)
-        _, err = second.communicate(timeout=120)
-        assert second.returncode == 0, err.decode()
-
-    assert sent_before == 11
-    assert set(receiver.applied) == set(keys)
-    assert all(count == 1 for count in receiver.applied.values())
-    duplicates = {k: n for k, n in receiver.arrivals.items() if n > 1}
-    assert duplicates == {keys[11]: 2}
-    assert [r.state for r in outbox_store.list_rows(engine)] == ["sent"] * 30
