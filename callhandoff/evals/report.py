@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from callhandoff.evals.compare import Comparison, Direction
@@ -83,11 +84,13 @@ def run_rows(record: RunRecord) -> list[tuple[str, str]]:
 
 def run_table(record: RunRecord) -> Table:
     """How the run was made."""
-    table = Table(title=f"Eval run {record.run_id}", title_justify="left", show_header=False)
+    table = Table(
+        title=f"Eval run {escape(record.run_id)}", title_justify="left", show_header=False
+    )
     table.add_column(style="cyan")
     table.add_column()
     for name, value in run_rows(record):
-        table.add_row(name, value)
+        table.add_row(name, escape(value))
     return table
 
 
@@ -138,19 +141,19 @@ def confusion_table(
     columns = ordered_labels({p for row in confusion.values() for p in row} | set(rows), order)
     numbered = len(columns) > 6
     number = {label: str(index) for index, label in enumerate(columns, start=1)}
-    only_predicted = [f"{number[c]} = {c}" for c in columns if c not in rows]
+    only_predicted = [f"{number[c]} = {escape(c)}" for c in columns if c not in rows]
     caption = "columns: " + ", ".join(only_predicted) if numbered and only_predicted else None
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     table.add_column("gold \\ predicted", style="cyan")
     for column in columns:
-        table.add_column(number[column] if numbered else column, justify="right")
+        table.add_column(number[column] if numbered else escape(column), justify="right")
     for gold in rows:
         cells = []
         for column in columns:
             count = confusion[gold].get(column, 0)
             text = str(count) if count else "."
             cells.append(f"[bold green]{text}[/]" if column == gold and count else text)
-        table.add_row(f"{number[gold]} {gold}" if numbered else gold, *cells)
+        table.add_row(f"{number[gold]} {escape(gold)}" if numbered else escape(gold), *cells)
     return table
 
 
@@ -161,7 +164,7 @@ def risk_table(metrics: RunMetrics) -> Table:
         table.add_column(name, justify="left" if name == "flag" else "right")
     for row in metrics.risk_flags.per_label:
         table.add_row(
-            row.label, str(row.support), str(row.predicted),
+            escape(row.label), str(row.support), str(row.predicted),
             fmt(row.precision), fmt(row.recall), fmt(row.f1),
         )  # fmt: skip
     return table
@@ -186,7 +189,10 @@ def run_report(record: RunRecord) -> Group:
 
 def comparison_report(comparison: Comparison, limit: int = 50) -> Group:
     """Metric deltas, then the flipped items with gold, A and B side by side."""
-    deltas = Table(title=f"{comparison.run_a} (A) → {comparison.run_b} (B)", title_justify="left")
+    deltas = Table(
+        title=f"{escape(comparison.run_a)} (A) → {escape(comparison.run_b)} (B)",
+        title_justify="left",
+    )
     for name in ("metric", "A", "B", "B - A"):
         deltas.add_column(name, justify="left" if name == "metric" else "right")
     for delta in comparison.deltas:
@@ -203,7 +209,10 @@ def comparison_report(comparison: Comparison, limit: int = 50) -> Group:
         colour = {True: "green", False: "red", None: ""}[delta.improved]
         change = fmt_signed(delta.delta)
         deltas.add_row(
-            delta.metric, fmt(delta.a), fmt(delta.b), f"[{colour}]{change}[/]" if colour else change
+            escape(delta.metric),
+            fmt(delta.a),
+            fmt(delta.b),
+            f"[{colour}]{change}[/]" if colour else change,
         )
     return Group(
         deltas,
@@ -214,7 +223,10 @@ def comparison_report(comparison: Comparison, limit: int = 50) -> Group:
 
 def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str) -> Table:
     """One item's scored fields in both runs, side by side; rows that differ are marked."""
-    table = Table(title=f"Item {item_id}: A = {run_a}, B = {run_b}", title_justify="left")
+    table = Table(
+        title=f"Item {escape(item_id)}: A = {escape(run_a)}, B = {escape(run_b)}",
+        title_justify="left",
+    )
     for name in ("field", "gold", "A", "B", ""):
         table.add_column(name, overflow="fold")
     rows = [
@@ -224,10 +236,11 @@ def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str)
         if not (gold or pred_a or pred_b):
             continue
         mark = "" if pred_a == pred_b else "[yellow]differs[/]"
-        table.add_row(name, ", ".join(gold) or NONE, ", ".join(pred_a) or NONE,
-                      ", ".join(pred_b) or NONE, mark)  # fmt: skip
+        table.add_row(name, escape(", ".join(gold)) or NONE, escape(", ".join(pred_a)) or NONE,
+                      escape(", ".join(pred_b)) or NONE, mark)  # fmt: skip
     table.add_row(
-        "decision", a.decision_gold or NONE, a.decision_pred or NONE, b.decision_pred or NONE,
+        "decision", escape(a.decision_gold or NONE), escape(a.decision_pred or NONE),
+        escape(b.decision_pred or NONE),
         "" if a.decision_pred == b.decision_pred else "[yellow]differs[/]",
     )  # fmt: skip
     return table
@@ -240,7 +253,9 @@ def _flip_table(comparison: Comparison, direction: Direction, title: str, limit:
     for name in ("item", "field", "gold", "A", "B"):
         table.add_column(name, overflow="fold")
     for flip in flips[:limit]:
-        table.add_row(flip.item_id, flip.field, flip.gold, flip.a, flip.b)
+        table.add_row(
+            *(escape(cell) for cell in (flip.item_id, flip.field, flip.gold, flip.a, flip.b))
+        )
     if len(flips) > limit:
         table.add_row(f"... {len(flips) - limit} more", "", "", "", "")
     return table
@@ -249,14 +264,14 @@ def _flip_table(comparison: Comparison, direction: Direction, title: str, limit:
 def gate_table(result: GateResult, run_id: str) -> Table:
     """Every check with its value, bound and verdict."""
     verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
-    table = Table(title=f"Gate on {run_id}: {verdict}", title_justify="left", min_width=60)
+    table = Table(title=f"Gate on {escape(run_id)}: {verdict}", title_justify="left", min_width=60)
     for name in ("metric", "value", "bound", "result"):
         table.add_column(name, justify="left" if name == "metric" else "right")
     for check in result.checks:
         op = "≥" if check.bound == "min" else "≤"
         status = "[green]ok[/]" if check.passed else "[red]FAIL[/]"
         value = fmt(check.value, 4) if check.value is not None else "not measured"
-        table.add_row(check.metric, value, f"{op} {check.threshold:g}", status)
+        table.add_row(escape(check.metric), value, f"{op} {check.threshold:g}", status)
     return table
 
 
