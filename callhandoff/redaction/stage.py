@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from callhandoff.extractors.spoken import digit_count, words_of
+from callhandoff.extractors.spoken import digit_count, word_list, words_of
 from callhandoff.redaction.masks import SecretKind, mask
 from callhandoff.redaction.secrets import (
     SCREEN_WORDS,
@@ -69,6 +69,7 @@ _ASK_WORDS: Final = frozenset(
     passphrase maiden memorable pet pet's secret born authentication authenticator""".split()
 )  # a turn without one of these asks for no secret
 _SCREEN: Final = SCREEN_WORDS | _ASK_WORDS
+_NO_WORDS: Final[frozenset[str]] = frozenset()
 _REQUEST: Final = re.compile(
     r"\?|\b(?:read|tell|give|confirm|say|spell|provide|type|enter|need|verify)\b"
 )  # on lower case
@@ -145,11 +146,11 @@ def _redacted_texts(texts: list[str], askers: list[bool], answerers: list[bool])
     left = 0
     for text, asks, answers in zip(texts, askers, answerers, strict=True):
         low = text.lower()
-        words = words_of(low)
-        digits = digit_count(text)
+        said = word_list(low)
         # most turns have no cue word and no digit: no secret, no request for one
-        quiet = not digits and words.isdisjoint(_SCREEN)
-        spans = [] if quiet else find_secrets(text, low, words, digits)
+        quiet = _SCREEN.isdisjoint(said) and not digit_count(text)
+        words = _NO_WORDS if quiet else frozenset(said)
+        spans = [] if quiet else find_secrets(text, low, words)
         if pending is not None and answers:
             spans.extend(_answer_spans(text, pending, first=left == ANSWER_WINDOW))
             left -= 1
