@@ -22,7 +22,6 @@ what, when, and the changes made). `dry_run` counts without changing anything.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -119,23 +118,17 @@ _DUE = sa.and_(
 )
 
 
-def _due_batches(connection: Connection, cutoff: datetime, size: int) -> Iterator[list[int]]:
-    """Ids of the versions due, oldest first, `size` at a time."""
-    after = 0
-    while True:
-        ids = list(
-            connection.execute(
-                sa.select(transcript_versions.c.id)
-                .where(_DUE, transcript_versions.c.id > after)
-                .order_by(transcript_versions.c.id)
-                .limit(size),
-                {"cutoff": cutoff},
-            ).scalars()
-        )
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
+def _due(connection: Connection, cutoff: datetime, after: int, size: int) -> list[int]:
+    """Ids of the next `size` versions due (after id `after`), oldest first."""
+    return list(
+        connection.execute(
+            sa.select(transcript_versions.c.id)
+            .where(_DUE, transcript_versions.c.id > after)
+            .order_by(transcript_versions.c.id)
+            .limit(size),
+            {"cutoff": cutoff},
+        ).scalars()
+    )
 
 
 def _count(connection: Connection, table: sa.Table, column: Any, ids: list[int]) -> int:
@@ -213,14 +206,16 @@ def purge_before(
     """Remove the words of every transcript version stored before `cutoff` (see the
     module docstring); with `dry_run`, only count what would go."""
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
-    with engine.connect() as reader:
-        batches = list(_due_batches(reader, cutoff, batch))
-    for ids in batches:
-        with engine.begin() as connection:
+    after = 0
+    while True:
+        with engine.begin() as connection:  # one transaction per batch: memory stays flat
+            ids = _due(connection, cutoff, after, batch)
+            if not ids:
+                return report
             _note(report, connection, ids)
             if not dry_run:
                 _purge_versions(connection, ids, now)
-    return report
+        after = ids[-1]
 
 
 def purged_versions(connection: Connection, call_id: str) -> dict[int, datetime]:

@@ -121,6 +121,8 @@ def test_a_dry_run_counts_and_changes_nothing(store_url: str) -> None:
     stored = _rows(engine, transcript_versions)
     report = purge_before(engine, NOW - timedelta(days=30), NOW, dry_run=True)
     assert report.dry_run and report.versions == 3 and sorted(report.calls) == sorted(OLD)
+    small = purge_before(engine, NOW - timedelta(days=30), NOW, dry_run=True, batch=2)
+    assert (small.versions, small.extractions, small.calls) == (3, 3, report.calls)
     assert _rows(engine, transcript_versions) == stored
 
 
