@@ -269,10 +269,12 @@ def delivery_keys_applied_twice(work: Path) -> int:
     return report.keys_applied_twice + len(report.lost) + report.dead
 
 
-def redaction_cost(limit: int = 2_000) -> tuple[int, float]:
-    """Redaction time per call over the first CuCoM conversations (µs)."""
+def redaction_cost(limit: int = 2_000, passes: int = 3) -> tuple[int, float, float]:
+    """Redaction time per call over the first CuCoM conversations (µs): the best of
+    `passes` passes in wall-clock time and in CPU time (a shared machine's load shows
+    in the wall clock)."""
     if not CUCOM.exists():
-        return 0, 0.0
+        return 0, 0.0, 0.0
     lines = CUCOM.read_text(encoding="utf-8").splitlines()[:limit]
     text = "\n".join(lines)
     transcripts = [
@@ -282,11 +284,15 @@ def redaction_cost(limit: int = 2_000) -> tuple[int, float]:
         )
         if not hasattr(item, "problem")
     ]
-    started = time.perf_counter()
-    for transcript in transcripts:
-        redact_transcript(transcript)  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - started
-    return len(transcripts), elapsed / max(len(transcripts), 1) * 1e6
+    wall, cpu = float("inf"), float("inf")
+    for _ in range(passes):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for transcript in transcripts:
+            redact_transcript(transcript)  # type: ignore[arg-type]
+        wall = min(wall, time.perf_counter() - started)
+        cpu = min(cpu, time.process_time() - started_cpu)
+    count = max(len(transcripts), 1)
+    return len(transcripts), wall / count * 1e6, cpu / count * 1e6
 
 
 def main() -> None:
@@ -303,7 +309,7 @@ def main() -> None:
         edge_section(figures, work)
         peak_kb = big_section(figures, work)
         twice = delivery_keys_applied_twice(work)
-    calls, per_call = redaction_cost()
+    calls, per_call, per_call_cpu = redaction_cost()
     print(f"inputs tried                     {figures.tried}")
     print(f"crashes                          {figures.crashes}")
     print(f"items lost                       {figures.lost}")
@@ -312,7 +318,10 @@ def main() -> None:
     print(f"stale actions claimed            {figures.stale}")
     print(f"keys applied twice (delivery)    {twice}  (4 deliverers x 300 actions)")
     print(f"5 MB transcript: peak RSS        {peak_kb / 1024:.0f} MB (target < 300)")
-    print(f"redaction cost                   {per_call:.0f} µs per call ({calls} CuCoM calls)")
+    print(
+        f"redaction cost                   {per_call:.0f} µs per call, CPU {per_call_cpu:.0f} µs "
+        f"(best of 3 passes over {calls} CuCoM calls)"
+    )
     for note in figures.notes[:20]:
         print("  " + note)
     bad = figures.crashes + figures.lost + figures.secrets + figures.injections + figures.stale

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     context_tokens: int = Field(default=8_000, gt=0, description="Transcript budget in tokens.")
     cost_ceiling_usd: float | None = Field(default=None, gt=0, description="Per-run ceiling.")
     use_cache: bool = True
+    redact_contacts: bool = Field(
+        default=False,
+        description="Send the model [email 1], [phone 1], [name 1] instead of the caller's "
+        "e-mails, phones and names (mapped back in its answer); LLM backend only.",
+    )
 
     classifier_path: Path | None = Field(
         default=None,

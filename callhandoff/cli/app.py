@@ -9,6 +9,7 @@ from callhandoff.cli import eval as eval_cmd
 from callhandoff.cli import explain as explain_cmd
 from callhandoff.cli import outbox as outbox_cmd
 from callhandoff.cli import process as process_cmd
+from callhandoff.cli import purge as purge_cmd
 from callhandoff.cli import review as review_cmd
 from callhandoff.cli import schema_cmd
 from callhandoff.cli import serve as serve_cmd
@@ -30,6 +31,7 @@ app.add_typer(directory_cmd.app, name="directory")
 app.command("explain")(explain_cmd.explain)
 app.command("deliver")(outbox_cmd.deliver)
 app.add_typer(outbox_cmd.app, name="outbox")
+app.command("purge")(purge_cmd.purge)
 app.add_typer(review_cmd.app, name="review")
 app.command(
     "ui",

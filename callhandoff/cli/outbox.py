@@ -49,16 +49,13 @@ def _update_lines(row: OutboxRow, after: dict[str, object]) -> list[str]:
             lines.append(f"-  {name}: {old.get(name)}")
             lines.append(f"+  {name}: {after.get(name)}")
         return lines
-    kept_back = [
-        str(name)
-        for subscriber in row.payload.get("subscribers", [])
-        for name in subscriber.get("other_changed_fields", [])
-    ]
+    holders = [*row.payload.get("subscribers", []), row.payload.get("record") or {}]
+    kept_back = [str(name) for held in holders for name in held.get("other_changed_fields", [])]
     lines = ["# this update sets no field at the destination: it carries the signals above"]
     if kept_back:
         lines.append(
-            "# changed on the call but not sent to a subscriber list (support details "
-            f"stay out of marketing destinations): {', '.join(kept_back)}"
+            "# changed on the call but not sent (support details stay out of subscriber "
+            f"and marketing destinations): {', '.join(kept_back)}"
         )
     return lines
 

@@ -6,6 +6,7 @@ log without colour reads the same; run ids are never cut, whatever the terminal 
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -69,7 +70,7 @@ def config_table(comparison: Comparison) -> Table:
     table.add_column("B", overflow="fold")
     table.add_column("", no_wrap=True)
     for row in comparison.config:
-        table.add_row(row.setting, row.a, row.b, "changed" if row.differs else "")
+        table.add_row(row.setting, escape(row.a), escape(row.b), "changed" if row.differs else "")
     return table
 
 
@@ -135,8 +136,8 @@ def changes_table(comparison: Comparison, kind: ChangeKind, limit: int) -> Table
         table.add_column(name, overflow="fold")
     table.add_column("cost", justify="right", no_wrap=True)
     for change in rows[:limit]:
-        table.add_row(change.item_id, change.field, change.gold, change.a, change.b,
-                      fmt_cost(change.cost_delta))  # fmt: skip
+        table.add_row(escape(change.item_id), change.field, escape(change.gold),
+                      escape(change.a), escape(change.b), fmt_cost(change.cost_delta))  # fmt: skip
     if len(rows) > limit:
         table.add_row(f"... {len(rows) - limit} more", "", "", "", "", "")
     return table

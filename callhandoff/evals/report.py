@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from callhandoff.evals.breakdown import Breakdown
@@ -96,11 +97,12 @@ def run_rows(record: RunRecord) -> list[tuple[str, str]]:
 
 def run_table(record: RunRecord) -> Table:
     """How the run was made."""
-    table = Table(title=f"Eval run {record.run_id}", title_justify="left", show_header=False)
+    title = f"Eval run {escape(record.run_id)}"
+    table = Table(title=title, title_justify="left", show_header=False)
     table.add_column(style="cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in run_rows(record):
-        table.add_row(name, value)
+        table.add_row(name, escape(value))
     return table
 
 
@@ -213,7 +215,8 @@ def list_table(records: Sequence[RunRecord]) -> Table:
                   if rows[name] != NONE]  # fmt: skip
         setup.append(f"data {r.dataset_version[:8]}, {subset_text(r)}")
         m = r.metrics
-        table.add_row(r.run_id, "\n".join(line for line in setup if line), str(m.items),
+        table.add_row(escape(r.run_id), escape("\n".join(line for line in setup if line)),
+                      str(m.items),
                       fmt(m.intent.accuracy), fmt(m.decision.accuracy),
                       fmt(m.decision.cost_error))  # fmt: skip
     return table
@@ -240,7 +243,8 @@ def run_report(record: RunRecord, breakdown: Breakdown | None = None) -> Group:
 
 def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str) -> Table:
     """One item's scored fields in both runs, side by side; rows that differ are marked."""
-    table = Table(title=f"Item {item_id}: A = {run_a}, B = {run_b}", title_justify="left")
+    title = f"Item {escape(item_id)}: A = {escape(run_a)}, B = {escape(run_b)}"
+    table = Table(title=title, title_justify="left")
     for name in ("field", "gold", "A", "B", ""):
         table.add_column(name, overflow="fold")
     rows = [
@@ -250,8 +254,8 @@ def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str)
         if not (gold or pred_a or pred_b):
             continue
         mark = "" if pred_a == pred_b else "[yellow]differs[/]"
-        table.add_row(name, ", ".join(gold) or NONE, ", ".join(pred_a) or NONE,
-                      ", ".join(pred_b) or NONE, mark)  # fmt: skip
+        table.add_row(name, escape(", ".join(gold) or NONE), escape(", ".join(pred_a) or NONE),
+                      escape(", ".join(pred_b) or NONE), mark)  # fmt: skip
     table.add_row(
         "decision", a.decision_gold or NONE, a.decision_pred or NONE, b.decision_pred or NONE,
         "" if a.decision_pred == b.decision_pred else "[yellow]differs[/]",

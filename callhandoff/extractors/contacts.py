@@ -29,7 +29,7 @@ from callhandoff.extractors.view import (
 from callhandoff.normalize import checked_regions, luhn_ok, parse_phone
 from callhandoff.schema import Extracted, Transcript
 
-__all__ = ["find_emails", "find_names", "find_phones"]
+__all__ = ["email_mentions", "find_emails", "find_names", "find_phones", "phone_mentions"]
 
 _PHONE_CAND_RE: Final = re.compile(r"[+(]?\d[\d \t().\-]{5,20}\d")
 _NOT_PHONE_BEFORE_RE: Final = re.compile(
@@ -64,8 +64,12 @@ def find_phones(t: Transcript | CallView, regions: Sequence[str]) -> list[Extrac
     to the agent's request is trusted; a bare one only when it is a mobile number.
     Order ids, card numbers, account and tracking numbers are not phones.
     """
+    return rank(phone_mentions(view_of(t), regions))
+
+
+def phone_mentions(view: CallView, regions: Sequence[str]) -> list[Candidate]:
+    """Every mention of a phone number `find_phones` counts, with its span in its turn."""
     regions = checked_regions(regions)
-    view = view_of(t)
     cands: list[Candidate] = []
     for turn in view.turns:
         if not (turn.is_customer or turn.is_agent) or turn.digits < 7:
@@ -104,12 +108,16 @@ def find_phones(t: Transcript | CallView, regions: Sequence[str]) -> list[Extrac
                 continue
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             cands.append(candidate(e164, conf, turn, m.start(), m.end(), "rule:phone"))
-    return rank(cands)
+    return cands
 
 
 def find_emails(t: Transcript | CallView) -> list[Extracted[str]]:
     """E-mail addresses said in the call, validated (no DNS lookup) and lower-cased."""
-    view = view_of(t)
+    return rank(email_mentions(view_of(t)))
+
+
+def email_mentions(view: CallView) -> list[Candidate]:
+    """Every mention of an e-mail address `find_emails` counts, with its span in its turn."""
     cands: list[Candidate] = []
     for turn in view.turns:
         if not (turn.is_customer or turn.is_agent) or "@" not in turn.text:
@@ -124,7 +132,7 @@ def find_emails(t: Transcript | CallView) -> list[Extracted[str]]:
             cands.append(
                 candidate(info.normalized.lower(), conf, turn, m.start(), m.end(), "rule:email")
             )
-    return rank(cands)
+    return cands
 
 
 def find_names(t: Transcript | CallView) -> list[Extracted[str]]:

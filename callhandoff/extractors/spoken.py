@@ -31,7 +31,7 @@ from callhandoff.extractors.vocab import (
     alternation,
 )
 
-__all__ = ["Piece", "SpokenText", "digit_count", "normalize", "words_of"]
+__all__ = ["Piece", "SpokenText", "digit_count", "normalize", "word_list", "words_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +142,15 @@ _NO_DIGITS: Final = str.maketrans("", "", "0123456789")
 
 def words_of(low: str) -> frozenset[str]:
     """The distinct words of lower-cased text, punctuation dropped: a cheap prefilter."""
+    return frozenset(word_list(low))
+
+
+def word_list(low: str) -> list[str]:
+    """The words of lower-cased text in order, punctuation dropped (`words_of` as a list,
+    for a test that needs no set)."""
     if low.isascii():  # most turns: bytes.translate is several times faster
-        return frozenset(low.encode().translate(_TO_SPACE_BYTES).decode().split())
-    return frozenset(low.replace("’", "'").translate(_TO_SPACE).split())
+        return low.encode().translate(_TO_SPACE_BYTES).decode().split()
+    return low.replace("’", "'").translate(_TO_SPACE).split()
 
 
 def digit_count(text: str) -> int:
@@ -159,6 +165,8 @@ def _wants_spelling(text: str, low: str, words: frozenset[str]) -> bool:
         return True
     if not words.isdisjoint(_LETTER_GATE) and _CAPS_RUN_RE.search(text):
         return True
+    if words.isdisjoint(_NATO_GATE):
+        return False
     return len(_NATO_GATE & words) >= 2 and bool(_NATO_PAIR_RE.search(text))
 
 
@@ -333,10 +341,12 @@ def normalize(
     """
     low = text.lower() if low is None else low
     words = words_of(low) if words is None else words
-    hits = _NUMBER_GATE & words
-    if hits and hits <= _WEAK_NUMBERS and words.isdisjoint(_NUMBER_CONTEXT):
-        hits = frozenset()  # "the one I ordered", "first time": nothing to rewrite
-    numbers = bool(hits) or bool(_SPLIT_DIGITS_RE.search(text))
+    # each gate is a set test or a substring search first: most turns pass none of them
+    numbers = not words.isdisjoint(_NUMBER_GATE) and (
+        not (_NUMBER_GATE & words) <= _WEAK_NUMBERS or not words.isdisjoint(_NUMBER_CONTEXT)
+    )  # "the one I ordered", "first time": nothing to rewrite
+    if not numbers and (digit_count(text) >= 3 or not text.isascii()):
+        numbers = bool(_SPLIT_DIGITS_RE.search(text))
     spell = _wants_spelling(text, low, words)
     email = " dot " in low or "at the rate" in low or ("mail" in low and " at " in low)
     if not (numbers or spell or email):

@@ -76,7 +76,8 @@ _ID_RE: Final = re.compile(
     r"(?:\s*(?:is|was|'s|:|=|-))*\s*(?P<v>\d(?:[ -]?\d){5,19}|[A-Z]{1,5}\d[A-Z0-9]{4,15})\b",
     re.IGNORECASE,
 )
-_CARD_RE: Final = re.compile(r"(?<![\w-])\d(?:[ \t-]?\d){12,18}(?![\w-])")
+# starts with `\d` (the look-behind after it) so the search skips non-digits in C
+_CARD_RE: Final = re.compile(r"\d(?<![\w-]\d)(?:[ \t-]?\d){12,18}(?![\w-])")
 _ORDER_SHAPE_RE: Final = re.compile(r"^\d{2,4}[ -]\d{5,8}[ -]\d{5,8}$")
 _ORDER_BEFORE_RE: Final = re.compile(
     r"\b(?:order|tracking|awb|transaction|txn|ref(?:erence)?|invoice|id|phone|number is)\b"
@@ -110,6 +111,11 @@ _NUMBER_WORDS: Final = frozenset(
 _DIGITISH: Final = re.compile(
     r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b"
 )
+#: ASCII that is neither a word character nor a break for `words_of`: a number word glued
+#: to one ("one's") is no word of its own, though `_DIGITISH` counts it.
+_GLUE: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f'$%^`]")
+#: A turn with none of these words and no digit holds no secret (`may_hold_secret`).
+SCREEN_WORDS: Final = _WORD_CUES | _NUMBER_CUES | _NUMBER_WORDS
 _TRAIL: Final = ".,!?;:\"')]}’”"
 _LEAD: Final = "\"'([{‘“"
 
@@ -124,18 +130,30 @@ class SecretSpan:
     last4: str | None = None
 
 
-def may_hold_secret(text: str, words: frozenset[str] | None = None) -> bool:
+def may_hold_secret(
+    text: str,
+    words: frozenset[str] | None = None,
+    low: str | None = None,
+    digits: int | None = None,
+) -> bool:
     """A cheap test: False means `find_secrets(text)` finds nothing. Words need a cue
-    (password, maiden name, ...); numbers need a cue (code, PIN, card, ...) or 13 digits."""
-    words = words_of(text.lower()) if words is None else words
+    (password, maiden name, ...); numbers need a cue (code, PIN, card, ...) or 13 digits.
+    `words`, `low` and `digits` (`digit_count(text)`) may be passed when known."""
+    low = text.lower() if low is None else low
+    words = words_of(low) if words is None else words
     if not words.isdisjoint(_WORD_CUES):
         return True
-    digits = digit_count(text)
-    if not digits and words.isdisjoint(_NUMBER_WORDS):
+    digits = digit_count(text) if digits is None else digits
+    said = words & _NUMBER_WORDS
+    if not digits and not said:
         return False
-    if not words.isdisjoint(_NUMBER_CUES) or "a/c" in text.lower() or digits >= 13:
+    if not words.isdisjoint(_NUMBER_CUES) or digits >= 13 or "a/c" in low:
         return True
-    return len(_DIGITISH.findall(text.lower())) >= 13
+    if low.isascii():  # 13 digits written or spoken? Substring counts bound the spoken ones
+        pool = _NUMBER_WORDS if _GLUE.search(low) else said
+        if digits + sum(low.count(word) for word in pool) < 13:
+            return False
+    return len(_DIGITISH.findall(low)) >= 13
 
 
 #: Text longer than this is searched sentence by sentence (memory stays flat on any size).
@@ -163,24 +181,37 @@ def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
     return out
 
 
-def find_secrets(text: str) -> list[SecretSpan]:
-    """Every secret said in `text` with a cue beside it, or as a card number."""
+def find_secrets(
+    text: str,
+    low: str | None = None,
+    words: frozenset[str] | None = None,
+    digits: int | None = None,
+) -> list[SecretSpan]:
+    """Every secret said in `text` with a cue beside it, or as a card number.
+
+    `low` (the text lower-cased), `words` (`words_of(low)`) and `digits`
+    (`digit_count(text)`) may be passed when already known.
+    """
     if len(text) > PIECE_CHARS:
         return [
             SecretSpan(offset + span.start, offset + span.end, span.kind, span.last4)
             for offset, piece in pieces(text)
             for span in find_secrets(piece)
         ]
-    low = text.lower()
-    words = words_of(low)
-    if not may_hold_secret(text, words):
+    low = text.lower() if low is None else low
+    words = words_of(low) if words is None else words
+    if not may_hold_secret(text, words, low, digits):
         return []
     spoken = normalize(text, low=low, words=words)
     written = spoken.text
+    wlow = written.lower() if spoken.changed else low
+    # a number pattern needs its digits (a non-ASCII digit is not counted: then try anyway)
+    written_digits = digit_count(written)
+    digits = written_digits if written.isascii() else 19
     found: list[SecretSpan] = []
-    if digit_count(written) >= 13:
+    if written_digits >= 13:
         found.extend(_cards(spoken))
-    if not words.isdisjoint(_CODE_WORDS):
+    if digits >= 3 and not words.isdisjoint(_CODE_WORDS) and has_piece(wlow, _CODE_PIECES):
         for m in _CODE_RE.finditer(written):
             kind = (
                 SecretKind.CVV
@@ -190,7 +221,11 @@ def find_secrets(text: str) -> list[SecretSpan]:
                 else SecretKind.PIN
             )
             found.append(_span(spoken, m.start("v"), m.end("v"), kind))
-    if not words.isdisjoint(_ID_WORDS) or "a/c" in written:
+    if (
+        digits
+        and (not words.isdisjoint(_ID_WORDS) or "a/c" in written)
+        and has_piece(wlow, _ID_PIECES)
+    ):
         for m in _ID_RE.finditer(written):
             found.append(_span(spoken, m.start("v"), m.end("v"), SecretKind.ID_NUMBER))
     if not words.isdisjoint(_PASSWORD_WORDS):
@@ -207,12 +242,24 @@ def find_secrets(text: str) -> list[SecretSpan]:
     return _outside_masks(text, found)
 
 
+def has_piece(low: str, pieces: tuple[str, ...]) -> bool:
+    """True when `low` holds one of `pieces` (a cheap test before a regex)."""
+    return any(piece in low for piece in pieces)
+
+
 #: Which words let each group of patterns run (a word of its cue must be in the turn).
 _CODE_WORDS: Final = frozenset(
     """cvv cvv2 cvc cvc2 cid security code codes otp pin passcode verification authentication
     authenticator 2fa sms access login one-time""".split()
 )
 _ID_WORDS: Final = frozenset("account acc aadhaar aadhar ssn social passport pan".split())
+#: Every match of `_CODE_RE` / `_ID_RE` holds one of these (a substring test before the regex).
+_CODE_PIECES: Final = tuple(
+    "cvv|cvc|code|card verification|card security|digit|otp|time|pin".split("|")
+)
+_ID_PIECES: Final = tuple(
+    "account n|account #|a/c|aadha|ssn|social security|passport n|pan".split("|")
+)
 _PASSWORD_WORDS: Final = frozenset("password passwords passcode passphrase pass pwd secret".split())
 _ANSWER_WORDS: Final = frozenset(
     """maiden pet pets pet's memorable security secret answer born birth favourite favorite

@@ -14,13 +14,15 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from callhandoff.extractors.spoken import words_of
+from callhandoff.extractors.spoken import digit_count, word_list, words_of
 from callhandoff.redaction.masks import SecretKind, mask
 from callhandoff.redaction.secrets import (
+    SCREEN_WORDS,
     SecretSpan,
     answer_span,
     digit_groups,
     find_secrets,
+    has_piece,
     repeats,
     secret_value,
 )
@@ -51,11 +53,23 @@ _ASKS: Final = (
         r"|secret (?:answer|question)|security answer|city (?:you were|were you) born",
     ),
 )
-_ASK_RES: Final = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _ASKS)
+_ASK_RES: Final = tuple((kind, re.compile(pattern)) for kind, pattern in _ASKS)
+# A kind's pattern (run on the lower-cased text) can only match where one of these
+# pieces is: a substring test is far cheaper than the regex.
+_ASK_PIECES: Final = (
+    ("cvv", "cvc", "security code", "digit", "code on the back"),
+    ("otp", "one", "verification", "authenti", "code"),
+    ("pin",),
+    ("card number", "number on", "long number", "digits on the"),
+    ("password", "passcode", "passphrase"),
+    ("maiden name", "security", "memorable", "first ", "secret ", "born"),
+)
 _ASK_WORDS: Final = frozenset(
     """cvv cvc security digit code otp verification pin card number password passcode
     passphrase maiden memorable pet pet's secret born authentication authenticator""".split()
 )  # a turn without one of these asks for no secret
+_SCREEN: Final = SCREEN_WORDS | _ASK_WORDS
+_NO_WORDS: Final[frozenset[str]] = frozenset()
 _REQUEST: Final = re.compile(
     r"\?|\b(?:read|tell|give|confirm|say|spell|provide|type|enter|need|verify)\b"
 )  # on lower case
@@ -75,19 +89,21 @@ _MOSTLY_DIGITS: Final = re.compile(
 _JSON_STRING: Final = re.compile(r'"(?:[^"\\\n]++|\\.)*+"')
 
 
-def asked_for(text: str) -> SecretKind | None:
+def asked_for(
+    text: str, low: str | None = None, words: frozenset[str] | None = None
+) -> SecretKind | None:
     """The kind of secret a turn asks the other side to say, if it asks for one.
 
-    "Please never share your PIN" is a warning, not a request.
+    "Please never share your PIN" is a warning, not a request. `low` (the text
+    lower-cased) and `words` (`words_of(low)`) may be passed when already known.
     """
-    low = text.lower()
-    if words_of(low).isdisjoint(_ASK_WORDS):
+    low = text.lower() if low is None else low
+    words = words_of(low) if words is None else words
+    if words.isdisjoint(_ASK_WORDS):
         return None
-    if not _REQUEST.search(low) or _DONT.search(low):
-        return None
-    for kind, pattern in _ASK_RES:
-        if pattern.search(text):
-            return kind
+    for (kind, pattern), pieces in zip(_ASK_RES, _ASK_PIECES, strict=True):
+        if has_piece(low, pieces) and pattern.search(low):
+            return kind if _REQUEST.search(low) and not _DONT.search(low) else None
     return None
 
 
@@ -129,17 +145,24 @@ def _redacted_texts(texts: list[str], askers: list[bool], answerers: list[bool])
     pending: SecretKind | None = None
     left = 0
     for text, asks, answers in zip(texts, askers, answerers, strict=True):
-        spans = find_secrets(text)
+        low = text.lower()
+        said = word_list(low)
+        # most turns have no cue word and no digit: no secret, no request for one
+        quiet = _SCREEN.isdisjoint(said) and not digit_count(text)
+        words = _NO_WORDS if quiet else frozenset(said)
+        spans = [] if quiet else find_secrets(text, low, words)
         if pending is not None and answers:
             spans.extend(_answer_spans(text, pending, first=left == ANSWER_WINDOW))
             left -= 1
             if left == 0 or (pending not in _DIGIT_KINDS):
                 pending = None
-        if asks:
-            kind = asked_for(text)
+        if asks and not quiet:
+            kind = asked_for(text, low, words)
             if kind is not None:
                 pending, left = kind, ANSWER_WINDOW
         found.append(spans)
+    if not any(found):
+        return texts
     values = {
         (span.kind, value)
         for text, spans in zip(texts, found, strict=True)
@@ -150,7 +173,10 @@ def _redacted_texts(texts: list[str], askers: list[bool], answerers: list[bool])
         ordered = sorted(values)
         for text, spans in zip(texts, found, strict=True):
             spans.extend(_repeat_spans(text, spans, ordered))
-    return [apply_masks(text, spans) for text, spans in zip(texts, found, strict=True)]
+    return [
+        apply_masks(text, spans) if spans else text
+        for text, spans in zip(texts, found, strict=True)
+    ]
 
 
 def _repeat_spans(

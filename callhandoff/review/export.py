@@ -5,7 +5,8 @@ its transcript (sensitive spans masked), labels read from the handoff the
 reviewer approved through the eval suite's own field table, the decision the
 policy gives the reviewed values on its own (review when the approval had to
 override review rules), and the fields the reviewer corrected. Rejected calls are left
-out: a rejection says the call should not be acted on, not what it said.
+out: a rejection says the call should not be acted on, not what it said; so are calls
+whose transcript was purged (nothing left to label).
 `callhandoff eval run --dataset FILE` scores a backend on the file as is.
 """
 
@@ -73,6 +74,9 @@ def reviewed_items(engine: Engine, since: datetime | None = None, split: Split =
             continue
         if action.handoff is None:
             skipped.append((action.call_id, "no reviewed handoff stored"))
+            continue
+        if found.purged_at is not None:
+            skipped.append((action.call_id, f"transcript purged on {found.purged_at:%Y-%m-%d}"))
             continue
         handoff = Handoff.model_validate(action.handoff)
         if handoff.request.intent is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from callhandoff.exceptions import NotFoundError
@@ -80,6 +81,21 @@ def _rule_lines(trace: dict[str, Any], kind: str, show_all: bool) -> list[str]:
     return lines
 
 
+def _purge_lines(purged: dict[int, datetime], version: int | None) -> list[str]:
+    """Which transcript versions `callhandoff purge` removed, and when."""
+    lines = []
+    if version in purged:
+        lines.append(
+            f"Transcript purged on {purged[version]:%Y-%m-%d %H:%M} UTC (past retention): its "
+            "words, quotes and summary are gone; the decision, reasons and actions are kept."
+        )
+    older = sorted(v for v in purged if v != version)
+    if older:
+        listed = ", ".join(f"{v} on {purged[v]:%Y-%m-%d}" for v in older)
+        lines.append(f"Other transcript versions purged: {listed}.")
+    return lines
+
+
 def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
     """A plain-words account of the latest decision in a call's stored history."""
     call, row = history.call, history.decision
@@ -98,6 +114,7 @@ def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
             if facts.get("transcript_changed")
             else ""
         ),
+        *_purge_lines(history.purged, row.version),
         f"Decision: {kind.upper()}  "
         f"(policy {row.policy_version} from {trace.get('policy_source')})",
         "",

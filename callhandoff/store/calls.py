@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from callhandoff.exceptions import NotFoundError
+from callhandoff.store.retention import purged_versions
 from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.rows import (
     CallHistory,
@@ -496,6 +497,7 @@ def call_history(engine: Engine, call_id: str) -> CallHistory:
             decision=DecisionRow.from_row(decision) if decision is not None else None,
             outbox=[OutboxRow.from_row(r) for r in sent],
             reviews=[ReviewRow.from_row(r) for r in reviews],
+            purged=purged_versions(connection, call_id),
         )
 
 

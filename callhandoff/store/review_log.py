@@ -237,6 +237,7 @@ class Reviewed:
 
     action: ReviewActionRow
     transcript: dict[str, Any]
+    purged_at: datetime | None = None  # the transcript's words were removed (retention)
 
 
 def reviewed(engine: Engine, since: datetime | None = None) -> list[Reviewed]:
@@ -247,7 +248,7 @@ def reviewed(engine: Engine, since: datetime | None = None) -> list[Reviewed]:
         .scalar_subquery()
     )
     query = (
-        sa.select(review_actions, transcript_versions.c.transcript)
+        sa.select(review_actions, transcript_versions.c.transcript, transcript_versions.c.purged_at)
         .join(review_items, review_items.c.id == review_actions.c.item_id)
         .join(transcript_versions, transcript_versions.c.id == review_items.c.version_id)
         .where(review_actions.c.id.in_(latest))
@@ -257,7 +258,7 @@ def reviewed(engine: Engine, since: datetime | None = None) -> list[Reviewed]:
         query = query.where(review_actions.c.at >= since)
     with engine.connect() as connection:
         return [
-            Reviewed(ReviewActionRow.from_row(row), dict(row["transcript"]))
+            Reviewed(ReviewActionRow.from_row(row), dict(row["transcript"]), row["purged_at"])
             for row in connection.execute(query).mappings()
         ]
 

@@ -132,6 +132,7 @@ class ItemContext:
     transcript: dict[str, Any]
     handoff: dict[str, Any]
     transcript_version: int
+    purged_at: datetime | None = None  # when `callhandoff purge` removed the call's words
 
 
 def _conditions(wanted: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
@@ -329,9 +330,11 @@ def context(engine: Engine, item_id: int) -> ItemContext:
             sa.select(decisions).where(decisions.c.id == review.decision_id)
         )
         version = connection.execute(
-            sa.select(transcript_versions.c.transcript, transcript_versions.c.version).where(
-                transcript_versions.c.id == review.version_id
-            )
+            sa.select(
+                transcript_versions.c.transcript,
+                transcript_versions.c.version,
+                transcript_versions.c.purged_at,
+            ).where(transcript_versions.c.id == review.version_id)
         ).one()
         handoff = connection.execute(
             sa.select(extractions.c.handoff).where(extractions.c.version_id == review.version_id)
@@ -343,4 +346,5 @@ def context(engine: Engine, item_id: int) -> ItemContext:
             transcript=dict(version.transcript),
             handoff=dict(handoff or {}),
             transcript_version=int(version.version),
+            purged_at=version.purged_at,
         )

@@ -197,3 +197,4 @@ class CallHistory:
     decision: DecisionRow | None
     outbox: list[OutboxRow] = field(default_factory=list)
     reviews: list[ReviewRow] = field(default_factory=list)
+    purged: dict[int, datetime] = field(default_factory=dict)  # version -> when purged

@@ -144,6 +144,8 @@ transcript_versions = sa.Table(
     sa.Column("source", sa.String(1000)),
     sa.Column("transcript", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # m0004_retention: when `callhandoff purge` removed the words
+    sa.Column("purged_at", UTCDateTime()),
 )
 
 extractions = sa.Table(
@@ -156,6 +158,7 @@ extractions = sa.Table(
     sa.Column("model", sa.String(200)),
     sa.Column("prompt_id", sa.String(100)),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("purged_at", UTCDateTime()),  # m0004_retention
 )
 
 decisions = sa.Table(
@@ -200,6 +203,7 @@ review_items = sa.Table(
     sa.Column("priority_score", sa.Integer, nullable=False, server_default="0"),
     sa.Column("intent", sa.String(30)),
     sa.Column("search_text", sa.Text, nullable=False, server_default=""),
+    sa.Column("purged_at", UTCDateTime()),  # m0004_retention
 )
 
 review_item_reasons = sa.Table(

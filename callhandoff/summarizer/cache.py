@@ -132,6 +132,15 @@ class LLMCache:
             ),
         )
 
+    def forget_before(self, cutoff: datetime, *, dry_run: bool = False) -> int:
+        """Drop the answers stored before `cutoff` (they quote their calls): retention.
+        Returns how many were (with `dry_run`: would be) dropped."""
+        since = (cutoff.astimezone(UTC).isoformat(),)
+        if dry_run:
+            row = self._db.execute("SELECT COUNT(*) FROM llm_cache WHERE created_at < ?", since)
+            return int(row.fetchone()[0])
+        return self._db.execute("DELETE FROM llm_cache WHERE created_at < ?", since).rowcount
+
     def __len__(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM llm_cache").fetchone()
         return int(row[0])

@@ -2,7 +2,9 @@
 
 It answers `POST /v1/chat/completions` after a fixed delay with a grounded
 `CallExtraction` built from the numbered turns in the request: the first words of
-turn 0 as the quote, the first id-like token as the order id. It speaks the
+turn 0 as the quote, the first id-like token as the order id, the first e-mail,
+phone number and "my name is ..." (or `[email 1]`, `[phone 1]`, `[name 1]`
+placeholders, copied as a model would) as the caller's contact details. It speaks the
 three instructor modes (a tool call when `tools` is sent, JSON content otherwise)
 and reports usage, so the backend's accounting, cache and concurrency can be
 exercised with no model. `GET /stats` returns how many completions it served.
@@ -26,6 +28,14 @@ from typing import Any
 
 _TURN = re.compile(r"^\[(\d+)\] \w+: (.*)$", re.MULTILINE)
 _ID = re.compile(r"\b[A-Z0-9][A-Z0-9-]{4,}\d\b", re.IGNORECASE)
+_CONTACTS = (
+    ("email", re.compile(r"\[email \d+\]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("phone", re.compile(r"\[phone \d+\]|\+?\d[\d ().-]{8,}\d")),
+    (
+        "customer_name",
+        re.compile(r"(?<=my name is )(?:\[name \d+\]|[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)"),
+    ),
+)
 _KEYWORDS = (
     ("refund", "refund"),
     ("return", "return_or_exchange"),
@@ -57,6 +67,14 @@ def fake_answer(request: dict[str, Any]) -> dict[str, Any]:
                 {"value": match.group(0), "turn": index, "quote": match.group(0)}
             ]
             break
+    for name, pattern in _CONTACTS:
+        found = next(((i, m) for i in sorted(turns) if (m := pattern.search(turns[i]))), None)
+        if found is not None:
+            index, match = found
+            answer[name] = {"value": match.group(0), "turn": index, "quote": match.group(0)}
+    if "customer_name" in answer:
+        who = answer["customer_name"]["value"]
+        answer["summary"] = f"{who} raised a {intent.replace('_', ' ')} request; details in turn 0."
     return answer
 
 

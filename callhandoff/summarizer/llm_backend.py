@@ -33,6 +33,7 @@ from callhandoff.exceptions import (
     UserError,
 )
 from callhandoff.extractors.fields import DeterministicFields
+from callhandoff.redaction.placeholders import HiddenContacts, hide_contacts
 from callhandoff.schema.handoff import ExtractionMeta, Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
@@ -122,6 +123,8 @@ class LLMBackend:
             "fuzzy_threshold": settings.grounding_fuzzy_threshold,
             "phone_regions": list(settings.phone_regions),
         }
+        if settings.redact_contacts:  # a different request: a different cache entry
+            self._key_settings["redact_contacts"] = True
         self._key_prefix = key_prefix(
             model=settings.model,
             prompt_hash=self.prompt.sha256,
@@ -180,6 +183,13 @@ class LLMBackend:
             log.exception("deterministic extractors failed on %s", transcript.call_id)
             return None
 
+    def _shown(self, transcript: Transcript) -> HiddenContacts:
+        """The call with the caller's contact details as placeholders when
+        `redact_contacts` is on (`HiddenContacts.restore` maps the answer back)."""
+        if not self.settings.redact_contacts:
+            return HiddenContacts.as_is(transcript)
+        return hide_contacts(transcript, self.settings.phone_regions)
+
     def _meta(self, ledger: Ledger, started: float, **extra: Any) -> ExtractionMeta:
         return ExtractionMeta(
             backend=BACKEND_NAME,
@@ -216,14 +226,17 @@ class LLMBackend:
             started = time.perf_counter()  # latency: the call itself, not the queue
             fields = self._deterministic(transcript)
             caller = run.model_caller()
+            shown = self._shown(transcript)  # the call as the model may see it
             built = build_messages(
-                transcript, self.prompt, caller.encoding, self.settings.context_tokens
+                shown.transcript, self.prompt, caller.encoding, self.settings.context_tokens
             )
             outcome, ledger = await caller.extract(
                 built.messages,
-                [turn.text for turn in transcript.turns],
+                [turn.text for turn in shown.transcript.turns],
                 self.settings.grounding_fuzzy_threshold,
             )
+            if not isinstance(outcome, BackendError):
+                outcome = shown.restore(outcome)
         if isinstance(outcome, BackendError):
             meta = self._meta(
                 ledger, started, fallback_reason=str(outcome), truncation=built.truncation

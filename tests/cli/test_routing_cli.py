@@ -154,7 +154,7 @@ def test_dry_run_says_what_an_update_without_subscriber_fields_carries(
     out = runner.invoke(app, ["deliver", "--dry-run"]).output
     assert '"changes": {}' in out
     assert "this update sets no field at the destination" in out
-    assert "not sent to a subscriber list" in out and "delivery_instructions" in out
+    assert "changed on the call but not sent" in out and "delivery_instructions" in out
 
 
 def test_deliver_sends_when_an_endpoint_is_configured(

@@ -90,3 +90,13 @@ def test_the_comparison_lists_changes_side_by_side() -> None:
     assert "Wrong in A, right in B: 1 change" in text
     assert "cancel_order" in text
     assert text.startswith("Verdict: ")
+
+
+def test_terminal_tables_print_values_from_the_data_as_written() -> None:
+    from callhandoff.evals.compare import compare_runs
+
+    marked = record().model_copy(update={"label": "[bold red]ship it[/] [/]", "run_id": "[x]"})
+    text = rendered(run_report(marked))  # unbalanced markup would raise if read as markup
+    assert "[bold red]ship it[/] [/]" in text and "Eval run [x]" in text
+    text = rendered(comparison_report(compare_runs("[a]", run_a(), "[b]", run_b())))
+    assert "[a]" in text and "[b]" in text

@@ -225,3 +225,25 @@ def test_eval_pages_render_the_stored_runs(store_url: str, page: str) -> None:
         changed = at.dataframe[-1].value
         assert list(changed["item"]) == ["c", "a", "b"]
         assert list(changed["cost effect"]) == [10.0, 0.0, -0.5]
+
+
+def test_item_page_of_a_purged_call_says_when_its_transcript_was_purged(store_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from callhandoff.store.retention import purge_before
+    from callhandoff.store.tables import transcript_versions
+
+    svc = service(store_url)
+    now = datetime.now(UTC)
+    with svc.engine.begin() as connection:
+        connection.execute(
+            sa.update(transcript_versions)
+            .where(transcript_versions.c.call_id == REFUND)
+            .values(created_at=now - timedelta(days=40))
+        )
+    assert purge_before(svc.engine, now - timedelta(days=30), now).versions == 1
+    at = open_item(app(), item_of(svc, REFUND))
+    no_exception(at)
+    assert any(text.startswith("Transcript purged on ") for text in texts(at, "info"))

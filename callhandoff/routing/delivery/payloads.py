@@ -1,14 +1,18 @@
 """What is sent where: the action-ready handoff card and the Cloudcart / Cults payloads.
 
 - Cloudcart is a subscriber (marketing) channel: `create_subscriber` and
-  `update_subscribers` carry only safe lifecycle signals (product interest,
-  return outcome, follow-up need) and safe subscriber fields, never support
-  details such as addresses, damage, quotes, summaries or risk flags.
-- Cults gets the action-ready handoff as a new record with `share_on_create`
-  (also for updates: the record then lists the changes), after the
-  `get_approved_origins` lookup that delivery performs first.
-- A review decision gets the card plus the action that would be sent, for the
-  reviewer; a skip sends nothing.
+  `update_subscribers` carry the subscriber's fields from the store, the safe
+  lifecycle signals (product interest, return outcome, follow-up need) and the new
+  values of safe changed fields only.
+- Cults gets a record with `share_on_create` (also for updates: the record then
+  lists the safe changes), after the `get_approved_origins` lookup that delivery
+  performs first: the matched caller, the affected record, intent, urgency, owner,
+  deadline date and the signals, with a templated one-line summary.
+- Every payload that leaves passes through the allow-list of its action
+  (`allowlist.py`): summaries, quotes, reasons, next steps and other free text never
+  reach the outbox.
+- A review decision gets the full card (summary, reasons, evidence quotes) plus the
+  action that would be sent, for the reviewer; a skip sends nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from callhandoff.exceptions import UnknownDestinationError
 from callhandoff.normalize import fold
+from callhandoff.routing.delivery.allowlist import SAFE_CHANGE_FIELDS, allowed_payload
 from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.engine import Verdict
 from callhandoff.routing.policy.file import Policy
@@ -36,19 +41,6 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("cloudcart", "update_subscribers"): ("PATCH", "/subscribers"),
     ("cults", "share_on_create"): ("POST", "/shares"),
     ("cults", APPROVED_ORIGINS): ("GET", "/approved_origins"),
-}
-
-#: Subscriber fields a Cloudcart update may carry with their values.
-SAFE_SUBSCRIBER_FIELDS = {
-    "consent",
-    "marketing_consent",
-    "subscription",
-    "newsletter",
-    "contact_channel",
-    "preferred_contact",
-    "preferred_time",
-    "language",
-    "follow_up",
 }
 
 
@@ -110,6 +102,22 @@ def changes(handoff: Handoff, outcome: MatchOutcome) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def split_changes(
+    handoff: Handoff, outcome: MatchOutcome
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The changes a marketing-type destination may receive (safe fields, named in snake
+    case), and the names of the other changed fields, whose values stay here."""
+    safe: list[dict[str, Any]] = []
+    withheld: list[str] = []
+    for change in changes(handoff, outcome):
+        name = fold(change["field"]).replace(" ", "_")
+        if name in SAFE_CHANGE_FIELDS:
+            safe.append({**change, "field": name})
+        elif name and name not in withheld:
+            withheld.append(name)
+    return safe, sorted(withheld)
 
 
 def _owner(handoff: Handoff, policy: Policy) -> str:
@@ -243,11 +251,8 @@ def subscriber_signals(
     """Only the safe lifecycle signals: product interest, return outcome, follow-up need."""
     signals: dict[str, Any] = {}
     present = set(facts.get("lifecycle_signals", []))
-    if "product_interest" in present:
-        names = [p.name for p in outcome.products.values()] or [
-            p.value for p in handoff.records.product_names
-        ]
-        signals["product_interest"] = sorted(set(names))
+    if "product_interest" in present:  # catalogue names only, never the caller's words
+        signals["product_interest"] = sorted({p.name for p in outcome.products.values()})
     if "return_outcome" in present:
         signals["return_outcome"] = _return_outcome(handoff, list(facts.get("intents", [])))
     if "follow_up_need" in present:
@@ -315,39 +320,33 @@ def _send_action(
 ) -> BuiltAction:
     destination = handoff.destination
     name = destination_action_name(destination, kind)
+    safe, withheld = split_changes(handoff, outcome)
+    old = {c["field"]: c["old_value"] for c in safe} if kind is DecisionKind.UPDATE else None
     if destination is Destination.CULTS:
-        card = handoff_card(handoff, transcript, outcome, verdict, policy)
-        payload = {"origin": card["store"], "kind": kind.value, "record": card}
-        old = (
-            {c["field"]: c["old_value"] for c in card["changes"]}
-            if kind is DecisionKind.UPDATE
-            else None
-        )
-        return BuiltAction(
-            DestinationAction(
-                destination=destination, action=name, payload=payload, lookups=[APPROVED_ORIGINS]
-            ),
-            old,
-        )
-    subscriber = _subscriber(handoff, outcome, facts)
-    if kind is DecisionKind.CREATE:
-        return BuiltAction(
-            DestinationAction(
-                destination=destination, action=name, payload={"subscriber": subscriber}
-            )
-        )
-    safe = [
-        c
-        for c in changes(handoff, outcome)
-        if fold(c["field"]).replace(" ", "_") in SAFE_SUBSCRIBER_FIELDS
-    ]
-    subscriber["changes"] = {c["field"]: c["new_value"] for c in safe}
-    withheld = sorted({c.field for c in handoff.field_changes} - {c["field"] for c in safe})
-    if withheld:
-        subscriber["other_changed_fields"] = withheld
+        record = {
+            **handoff_card(handoff, transcript, outcome, verdict, policy),
+            "signals": subscriber_signals(handoff, outcome, facts),
+            "changes": safe,
+            "other_changed_fields": withheld,
+        }
+        payload = {"origin": record["store"], "kind": kind.value, "record": record}
+        lookups = [APPROVED_ORIGINS]
+    else:
+        subscriber = _subscriber(handoff, outcome, facts)
+        if kind is DecisionKind.CREATE:
+            payload = {"subscriber": subscriber}
+        else:
+            subscriber["changes"] = {c["field"]: c["new_value"] for c in safe}
+            if withheld:
+                subscriber["other_changed_fields"] = withheld
+            payload = {"subscribers": [subscriber]}
+        lookups = []
     return BuiltAction(
         DestinationAction(
-            destination=destination, action=name, payload={"subscribers": [subscriber]}
+            destination=destination,
+            action=name,
+            payload=allowed_payload(destination.value, name, payload),
+            lookups=lookups,
         ),
-        {c["field"]: c["old_value"] for c in safe},
+        old,
     )

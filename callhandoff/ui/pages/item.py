@@ -149,6 +149,11 @@ with right:
     )
 with left:
     st.subheader("Transcript")
+    if context.purged_at is not None:
+        st.info(
+            f"Transcript purged on {when(context.purged_at)} (past retention): its words, "
+            "quotes and summary were removed. The values, decision and reasons are kept."
+        )
     turns = "".join(
         f'<div style="margin:0 0 6px 0"><b>{t.index} · {t.speaker}</b>: {t.html}</div>'
         for t in view.turns

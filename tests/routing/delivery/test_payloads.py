@@ -96,7 +96,7 @@ def test_unsafe_changed_fields_are_named_but_their_values_withheld(router: Route
     assert "4711" not in json.dumps(result.action.payload)
 
 
-def test_cults_share_on_create_is_an_action_ready_handoff(router: Router) -> None:
+def test_cults_share_on_create_names_the_record_and_its_lifecycle_signals(router: Router) -> None:
     call = make_call(
         "cults-1",
         "cults",
@@ -111,43 +111,43 @@ def test_cults_share_on_create_is_an_action_ready_handoff(router: Router) -> Non
     assert result.action.lookups == ["get_approved_origins"]
     payload = result.action.payload
     assert payload["origin"] == "print-b" and payload["kind"] == "create"
-    card = payload["record"]
-    assert card["caller"]["customer_id"] == "C-4" and card["caller"]["matched"]
-    assert card["record"] == {
+    record = payload["record"]
+    assert record["call_id"] == "cults-1"
+    assert record["caller"]["customer_id"] == "C-4" and record["caller"]["matched"]
+    assert record["record"] == {
         "type": "order",
         "id": "B-200201",
         "status": "delivered",
         "skus": ["P-KNIGHT"],
     }
-    assert card["owner"] == "fulfilment"
-    assert card["next_step"] == "Reship the figurine."
-    assert card["urgency"] in {"low", "normal", "high", "critical"}
-    assert card["reasons"][0]["code"] == "create_handoff"
-    assert card["evidence"]["call_id"] == "cults-1"
-    assert card["evidence"]["recording"] == "https://calls.example/cults-1.mp3"
-    assert card["evidence"]["transcript"] == "https://calls.example/cults-1.txt"
-    assert {q["field"] for q in card["evidence"]["quotes"]} >= {"order_id", "promise"}
+    assert record["owner"] == "fulfilment"
+    assert record["urgency"] in {"low", "normal", "high", "critical"}
+    assert record["record_summary"] == (
+        f"delivery issue · order B-200201 (delivered) · urgency {record['urgency']} "
+        "· owner fulfilment"
+    )
+    blob = json.dumps(payload)
+    for said in ("Reship", "Friday", "summary", "quote", "reasons", "calls.example"):
+        assert said not in blob.replace("record_summary", "")
 
 
-def test_cults_update_lists_changes_with_the_value_on_record(router: Router) -> None:
+def test_cults_update_lists_safe_changes_with_the_value_on_record(router: Router) -> None:
     call = make_call(
         "cults-2",
         "cults",
         intent="order_status",
         order_id="B-200201",
-        changes=[("delivery_date", None, "2025-03-20")],
+        changes=[("delivery_date", None, "2025-03-20"), ("gate_code", None, "4711 Oak")],
     )
     result = router.route(call.result(), call.transcript)
     assert result.decision is not None and result.decision.kind is DecisionKind.UPDATE
     assert result.action is not None and result.action.payload["kind"] == "update"
-    assert result.action.payload["record"]["changes"] == [
-        {
-            "field": "delivery_date",
-            "old_value": None,
-            "new_value": "2025-03-20",
-            "reason": "caller asked",
-        }
+    record = result.action.payload["record"]
+    assert record["changes"] == [
+        {"field": "delivery_date", "old_value": None, "new_value": "2025-03-20"}
     ]
+    assert record["other_changed_fields"] == ["gate_code"]
+    assert "4711" not in json.dumps(result.action.payload)
 
 
 def test_review_carries_the_card_and_what_would_be_sent(router: Router) -> None:
