@@ -46,7 +46,8 @@ def process_stream(
 
     Transcripts are fed lazily to `backend.extract_many`, so a concurrent backend
     can work ahead while rejects keep their place in the output. With a `router`,
-    each result is also matched to the directory, decided and persisted.
+    each result is also matched to the directory, decided and persisted, except
+    calls left pending by the run's budget (`meta.pending`): a re-run does them.
     """
     pending: deque[Transcript | Rejected] = deque()
 
@@ -71,5 +72,8 @@ def process_stream(
             transcript_hash=transcript.content_hash(),
             handoff=finish_handoff(handoff, transcript, settings),
         )
-        yield result if router is None else router.route(result, transcript)
+        if router is None or handoff.meta.pending:  # pending: the next run extracts it
+            yield result
+        else:
+            yield router.route(result, transcript)
     yield from leading_rejects()

@@ -7,7 +7,7 @@ Nothing reads the environment anywhere else. Build one `Settings()` at the edge
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callhandoff.schema.enums import Destination
 
-BackendName = Literal["auto", "offline", "openai"]
+BackendName = Literal["auto", "offline", "openai", "hybrid"]
 InstructorModeName = Literal["tools", "json_schema", "json"]
 ProviderName = Literal["auto", "openai", "azure", "vllm", "ollama", "llamacpp", "other"]  # LLM
 
@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     # --- extraction backend ----------------------------------------------------------
     backend: BackendName = Field(
         default="auto",
-        description="auto = openai when CALLHANDOFF_BASE_URL is set, else offline.",
+        description="auto = openai when CALLHANDOFF_BASE_URL is set, else offline; hybrid = "
+        "exact extractors and the classifier with the model reading the call.",
     )
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
     api_key: SecretStr | None = Field(
@@ -69,7 +70,11 @@ class Settings(BaseSettings):
     mode: InstructorModeName | None = Field(
         default=None, description="instructor mode; default chosen per provider."
     )
-    prompt: str = Field(default="handoff-v1", description="Prompt id under summarizer/prompts/.")
+    prompt: str | None = Field(
+        default=None,
+        description="Prompt id under summarizer/prompts/ or a path to a prompt file; "
+        "default per backend (openai: handoff-v2, hybrid: hybrid-v1).",
+    )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, description="Re-asks on invalid model output.")
@@ -126,6 +131,25 @@ class Settings(BaseSettings):
     price_output_per_mtok: float | None = Field(
         default=None, ge=0.0, description="USD per 1M completion tokens; default from the table."
     )
+    max_run_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Per-run token limit (prompt + completion); the remaining calls are left "
+        "pending and a re-run continues with them.",
+    )
+    extra_body: dict[str, Any] | None = Field(
+        default=None,
+        description="Extra fields sent with every chat request (JSON), e.g. "
+        '{"repeat_penalty": 1.0} for llama.cpp.',
+    )
+    llm_record: Path | None = Field(
+        default=None,
+        description="Write every model exchange of the run to this file (JSONL, .gz ok).",
+    )
+    llm_replay: Path | None = Field(
+        default=None,
+        description="Answer model requests from this recording: no server, no key, no cost.",
+    )
     # --- end of LLM backend extras ------------------------------------------------------
 
     # --- routing & delivery extras (callhandoff/routing/) --------------------------------
@@ -160,7 +184,7 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'callhandoff.db'}"
 
     @property
-    def resolved_backend(self) -> Literal["offline", "openai"]:
+    def resolved_backend(self) -> Literal["offline", "openai", "hybrid"]:
         """`offline` unless an endpoint is configured (or a backend is forced).
 
         An `OPENAI_API_KEY` alone does not switch backends: spending money is opt-in.

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from callhandoff.cli.common import fail, load_settings
+from callhandoff.cli.recordings import recording_note, recording_overrides
 from callhandoff.evals import runs as run_store
 from callhandoff.evals.compare import compare_runs
 from callhandoff.evals.dataset import load_dataset
@@ -82,9 +83,11 @@ def run(
     split: Annotated[str | None, typer.Option(help="Only items of this split.")] = None,
     origin: Annotated[str | None, typer.Option(help="handwritten, cucom or abcd.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
-    backend: Annotated[str | None, typer.Option(help="offline, openai or auto.")] = None,
+    backend: Annotated[str | None, typer.Option(help="offline, openai, hybrid or auto.")] = None,
     model: Annotated[str | None, typer.Option(help="Model for the openai backend.")] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt id, e.g. handoff-v1.")] = None,
+    prompt: Annotated[
+        str | None, typer.Option(help="Prompt id (e.g. hybrid-v1) or path to a prompt file.")
+    ] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Parallel model calls.")] = None,
     cache: Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")] = True,
@@ -103,6 +106,22 @@ def run(
     label: Annotated[str | None, typer.Option(help="A note to find the run by.")] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    # --- model traffic recordings (callhandoff/summarizer/recording.py) ---
+    record_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--record", help="Write every model exchange of the run to this file (.jsonl[.gz])."
+        ),
+    ] = None,
+    replay_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="Re-score a recorded run from its file: no server, no key, no cost; "
+            "the recording's model, prompt and settings are used.",
+        ),
+    ] = None,
+    # --- end of model traffic recordings ---
 ) -> None:
     """Score every item of a dataset with a backend and store the run."""
     overrides: dict[str, Any] = {
@@ -112,6 +131,7 @@ def run(
         "base_url": base_url,
         "concurrency": concurrency,
         "use_cache": cache,
+        **recording_overrides(record_to, replay_from),
     }
     settings = load_settings(overrides)
     console = Console()
@@ -142,6 +162,8 @@ def run(
     except CallhandoffError as exc:
         fail(str(exc))
     console.print(headline_table(metrics))
+    if replay_from is not None or record_to is not None:
+        console.print(recording_note(metrics, record_to, replay_from), highlight=False)
     console.print(field_table(metrics))
     if html is not None:
         console.print(f"HTML report: {write_html(record, html)}")

@@ -34,7 +34,8 @@ def process(
         typer.Option(help="Where unreadable inputs go (default: <out>.rejects.jsonl)."),
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="offline, openai or auto (openai when a base URL is set).")
+        str | None,
+        typer.Option(help="offline, openai, hybrid or auto (openai when a base URL is set)."),
     ] = None,
     destination: Annotated[
         Destination | None,
@@ -51,9 +52,29 @@ def process(
         bool,
         typer.Option(help="Match each call to the store directory, decide and persist it."),
     ] = True,
+    # --- LLM budget (callhandoff/summarizer/budget.py) ---
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="Stop sending model calls once this many USD are spent; the rest stay "
+            "pending and a re-run continues.",
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Stop sending model calls once this many tokens are used; the rest stay "
+            "pending and a re-run continues.",
+        ),
+    ] = None,
+    # --- end of LLM budget ---
 ) -> None:
     """Extract a grounded handoff from every transcript and write them as JSONL."""
     overrides: dict[str, Any] = {
+        "cost_ceiling_usd": max_cost,
+        "max_run_tokens": max_tokens,
         "backend": backend,
         "default_destination": destination,
         "concurrency": concurrency,
@@ -102,13 +123,18 @@ def process(
             )
             router = Router.from_settings(settings) if route else None
             for item in process_stream(inputs, extraction, settings, router=router):
+                if isinstance(item, CallResult) and item.handoff.meta.pending:
+                    tally.pending += 1
+                    tally.pending_reason = tally.pending_reason or item.handoff.meta.fallback_reason
+                    bar.advance(task)
+                    continue
                 if isinstance(item, CallResult):
                     sink.write(item.model_dump_json(exclude_none=True) + "\n")
                 else:
                     reject_sink.write(item.model_dump_json() + "\n")
                 tally.add(item)
                 bar.advance(task)
-            bar.update(task, total=tally.written + tally.rejected)
+            bar.update(task, total=tally.written + tally.rejected + tally.pending)
     except CallhandoffError as exc:
         fail(str(exc))
     print_report(report_console, tally, out, rejects_path)

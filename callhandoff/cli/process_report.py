@@ -48,6 +48,8 @@ class Tally:
 
     written: int = 0
     rejected: int = 0
+    pending: int = 0
+    pending_reason: str | None = None
     by_intent: Counter[str] = field(default_factory=Counter)
     by_urgency: Counter[str] = field(default_factory=Counter)
     by_decision: Counter[str] = field(default_factory=Counter)
@@ -109,6 +111,13 @@ def print_report(console: Console, tally: Tally, out: str, rejects_path: Path) -
         console.print(_counts("Handoffs by decision", "decision", tally.by_decision))
         console.print(_counts("Decision reasons", "reason", tally.by_reason))
     console.print(f"[bold]{tally.written}[/] handoffs written to {out}")
+    if tally.pending:
+        console.print(
+            f"[bold yellow]{tally.pending}[/] calls left pending, not failed: "
+            f"{tally.pending_reason or 'the run budget was reached'}. Run the same command "
+            "again to continue; the calls already done come from the cache.",
+            highlight=False,
+        )
     if not tally.rejected:
         console.print("0 inputs rejected")
         return

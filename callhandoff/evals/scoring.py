@@ -50,6 +50,7 @@ class ItemScore:
     cost_usd: float
     cached: bool
     fallback: bool
+    replayed: bool = False
 
     @property
     def intent_gold(self) -> str:
@@ -144,4 +145,5 @@ def score_item(run: ItemRun) -> ItemScore:
         cached=run.cached,
         fallback=run.error is not None
         or (handoff is not None and handoff.meta.fallback_reason is not None),
+        replayed=handoff is not None and handoff.meta.replayed,
     )

@@ -8,6 +8,10 @@ from callhandoff.summarizer.base import ExtractionBackend
 
 def build_backend(settings: Settings) -> ExtractionBackend:
     """The offline backend unless an OpenAI-compatible endpoint is configured or forced."""
+    if settings.resolved_backend == "hybrid":
+        from callhandoff.summarizer.hybrid import HybridBackend
+
+        return HybridBackend(settings)
     if settings.resolved_backend == "openai":
         from callhandoff.summarizer.llm_backend import LLMBackend
 
