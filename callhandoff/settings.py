@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     prompt: str | None = Field(
         default=None,
         description="Prompt id under summarizer/prompts/ or a path to a prompt file; "
-        "default per backend (openai: handoff-v2, hybrid: hybrid-v1).",
+        "default per backend (openai: handoff-v2, hybrid: hybrid-v2).",
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout_s: float = Field(default=60.0, gt=0)
@@ -141,6 +141,13 @@ class Settings(BaseSettings):
         default=None,
         description="Extra fields sent with every chat request (JSON), e.g. "
         '{"repeat_penalty": 1.0} for llama.cpp.',
+    )
+    hybrid_classifier_trust: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="hybrid: the classifier's label stands against the model's when its "
+        "calibrated confidence is at least this (1.0: the model always wins).",
     )
     llm_record: Path | None = Field(
         default=None,

@@ -86,7 +86,7 @@ def run(
     backend: Annotated[str | None, typer.Option(help="offline, openai, hybrid or auto.")] = None,
     model: Annotated[str | None, typer.Option(help="Model for the openai backend.")] = None,
     prompt: Annotated[
-        str | None, typer.Option(help="Prompt id (e.g. hybrid-v1) or path to a prompt file.")
+        str | None, typer.Option(help="Prompt id (e.g. hybrid-v2) or path to a prompt file.")
     ] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Parallel model calls.")] = None,

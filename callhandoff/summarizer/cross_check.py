@@ -8,7 +8,8 @@ written down in words for the reviewer (`meta.disagreements`). A model value the
 extractors did not find is kept only when it is grounded, with a lower confidence.
 
 The hybrid backend also checks the model's labels (intent, return reason, refund
-expectation, urgency) against the offline classifier's (`reconcile_label`).
+expectation, urgency) against the offline classifier's (`reconcile_label`): the
+more confident the calibrated classifier, the less the model can overrule it.
 """
 
 from __future__ import annotations
@@ -132,14 +133,15 @@ def reconcile(
 
 
 def reconcile_label(
-    name: str, llm: Extracted[E] | None, rule: Extracted[E] | None
+    name: str, llm: Extracted[E] | None, rule: Extracted[E] | None, *, trust: float
 ) -> tuple[Extracted[E] | None, str | None]:
     """The model's label for `name` checked against the classifier's, and a note when they differ.
 
     Agreement keeps the model's evidence with the higher confidence (source
-    'llm+classifier'); disagreement keeps the model's label, since reading the
-    call is what the model is asked for, and says what the classifier thought.
-    Without a model label the classifier's stands.
+    'llm+classifier'). On disagreement the classifier's label stands when its
+    calibrated confidence is at least `trust` (it is then right that often, more
+    often than a small model's reading), else the model's. Without a model label
+    the classifier's stands.
     """
     if llm is None:
         return rule, None
@@ -150,11 +152,12 @@ def reconcile_label(
             update={"confidence": max(llm.confidence, rule.confidence), "source": "llm+classifier"}
         )
         return agreed, None
+    kept = rule if rule.confidence >= trust else llm
     note = (
         f"{name}: model said {_label(llm.value)!r} (turn {llm.evidence.turn}), classifier said "
-        f"{_label(rule.value)!r} ({rule.confidence:.2f}); kept {_label(llm.value)!r}"
+        f"{_label(rule.value)!r} ({rule.confidence:.2f}); kept {_label(kept.value)!r}"
     )
-    return llm, note
+    return kept, note
 
 
 def _label(value: object) -> str:

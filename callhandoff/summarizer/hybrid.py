@@ -6,9 +6,12 @@ attempts and spoken secrets, exactly as the offline backend finds them. The mode
 is asked only what needs reading (`HybridExtraction`: intent, return reason,
 refund expectation, risk flags, urgency, summary, next step), so its prompt and
 answer stay short. The two are reconciled per field (cross_check.py): the model's
-label stands, the classifier's is the cross-check and fills in whatever the model
-did not deliver (listed in `meta.filled`); spoken card numbers and other exact
-risk flags are always kept.
+label stands unless the calibrated classifier is at least
+CALLHANDOFF_HYBRID_CLASSIFIER_TRUST sure of another one; the classifier fills in
+whatever the model did not deliver (listed in `meta.filled`); a return reason or
+remedy only the model saw is kept for returns and refunds only; risk flags are
+the model's and the offline ones together (spoken card numbers and other exact
+flags always among them).
 
 When nothing usable comes back from the model, the handoff is the offline one
 with `meta.fallback_reason` set, so the policy sends it to review with every
@@ -18,6 +21,7 @@ exact field a reviewer needs.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
@@ -43,6 +47,8 @@ from callhandoff.summarizer.transport import Sleep
 
 HYBRID_MAPPING_VERSION = "hybrid-mapping-1"
 CLASSIFIER = "classifier"
+# A return reason or remedy the classifier did not see is taken from the model only for these.
+REMEDY_INTENTS = frozenset({Intent.RETURN_OR_EXCHANGE, Intent.REFUND})
 
 
 class HybridBackend(LLMBackend):
@@ -50,7 +56,7 @@ class HybridBackend(LLMBackend):
 
     name = "hybrid"
     response_model = HybridExtraction
-    default_prompt = "hybrid-v1"
+    default_prompt = "hybrid-v2"
     mapping_version = HYBRID_MAPPING_VERSION
 
     def __init__(
@@ -65,8 +71,10 @@ class HybridBackend(LLMBackend):
         super().__init__(settings, transport=transport, sleep=sleep, rng=rng)
         self._offline = offline or OfflineBackend(settings)
         classifier = self._offline.model.info.get("train_sha256", "unknown")
-        # A retrained classifier changes the handoffs: it is part of the cache key.
-        self._key_prefix = f"{self._key_prefix}\nclassifier:{classifier}"
+        # A retrained classifier or another trust changes the handoffs: both are in the key.
+        self._key_prefix = (
+            f"{self._key_prefix}\nclassifier:{classifier}\ntrust:{settings.hybrid_classifier_trust}"
+        )
 
     def _prepare(self, transcript: Transcript) -> Prepared:
         base, fields = self._offline.extract_with_fields(transcript)
@@ -82,36 +90,50 @@ class HybridBackend(LLMBackend):
         self, found: Salvage, transcript: Transcript, prepared: Prepared, meta: ExtractionMeta
     ) -> Handoff:
         assert prepared.base is not None
-        return merge(found, transcript, prepared.base, meta)
+        return merge(
+            found, transcript, prepared.base, meta, trust=self.settings.hybrid_classifier_trust
+        )
 
 
-def _label(
-    name: str,
-    said: Any,
-    rule: Extracted[Any] | None,
-    transcript: Transcript,
-    notes: list[str],
-    filled: list[str],
-) -> Extracted[Any] | None:
-    kept, note = reconcile_label(name, cited_value(said, transcript), rule)
-    if note is not None:
-        notes.append(note)
-    if said is None and kept is not None:
-        filled.append(f"{name} ({CLASSIFIER})")
-    return kept
+@dataclass
+class _Reconciler:
+    """Reconciles the model's labels with the classifier's, writing down notes and fills."""
+
+    transcript: Transcript
+    trust: float
+    notes: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)
+
+    def label(
+        self, name: str, said: Any, rule: Extracted[Any] | None, *, required: bool = True
+    ) -> Extracted[Any] | None:
+        kept, note = reconcile_label(
+            name, cited_value(said, self.transcript), rule, trust=self.trust
+        )
+        if note is not None:
+            self.notes.append(note)
+        if required and said is None and kept is not None:
+            self.filled.append(f"{name} ({CLASSIFIER})")
+        return kept
+
+    def remedy(
+        self, name: str, said: Any, rule: Extracted[Any] | None, intent: Extracted[Intent] | None
+    ) -> Extracted[Any] | None:
+        """Return reason and refund expectation: the model adds one only to a return or refund."""
+        if rule is None and (intent is None or intent.value not in REMEDY_INTENTS):
+            return None
+        return self.label(name, said, rule, required=False)
 
 
 def _risks(
     found: Salvage, said: list[Any], base: Handoff, transcript: Transcript, filled: list[str]
 ) -> list[Extracted[RiskFlag]]:
-    """The model's flags plus those exact rules prove; the classifier's if the model failed."""
-    exact = [flag for flag in base.risk_flags if flag.source != CLASSIFIER]
+    """The model's flags plus the offline ones (classifier and exact rules), each flag once."""
     if "risk_flags" in found.problems and not said:
         filled.append(f"risk_flags ({CLASSIFIER})")
-        return list(base.risk_flags)
     flags = [extracted(item, item.value, transcript) for item in said]
     present = {flag.value for flag in flags}
-    return flags + [flag for flag in exact if flag.value not in present]
+    return flags + [flag for flag in base.risk_flags if flag.value not in present]
 
 
 def _damage(
@@ -132,24 +154,19 @@ def _damage(
     )
 
 
-def merge(found: Salvage, transcript: Transcript, base: Handoff, meta: ExtractionMeta) -> Handoff:
+def merge(
+    found: Salvage, transcript: Transcript, base: Handoff, meta: ExtractionMeta, *, trust: float
+) -> Handoff:
     """The offline handoff `base` with the model's reading of the call reconciled in."""
     x = as_model(found, HybridExtraction)
-    notes: list[str] = []
-    filled: list[str] = []
-    intent = _label("intent", x["intent"], base.request.intent, transcript, notes, filled)
-    reason = _label(
-        "return_reason", x["return_reason"], base.exception.return_reason, transcript, notes, []
+    check = _Reconciler(transcript, trust)
+    notes, filled = check.notes, check.filled
+    intent = check.label("intent", x["intent"], base.request.intent)
+    reason = check.remedy("return_reason", x["return_reason"], base.exception.return_reason, intent)
+    expectation = check.remedy(
+        "refund_expectation", x["refund_expectation"], base.exception.refund_expectation, intent
     )
-    expectation = _label(
-        "refund_expectation",
-        x["refund_expectation"],
-        base.exception.refund_expectation,
-        transcript,
-        notes,
-        [],
-    )
-    urgency = _label("urgency", x["urgency"], base.urgency, transcript, notes, filled)
+    urgency = check.label("urgency", x["urgency"], base.urgency)
     request = base.request.model_copy(update={"intent": intent})
     workflow = base.workflow
     changed = intent is not None and (

@@ -124,9 +124,14 @@ def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The header's settings and the exchanges of a recording file."""
     if not path.is_file():
         raise ConfigError(f"recording not found: {path} (--replay)")
+    lines: list[dict[str, Any]] = []
     try:
         with _open(path, "r") as handle:
-            lines = [json.loads(line) for line in handle if line.strip()]
+            for line in handle:
+                if line.strip():
+                    lines.append(json.loads(line))
+    except EOFError:
+        pass  # a run stopped mid-way: every exchange written before is complete
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: not a callhandoff recording ({exc})") from exc
     if not lines or lines[0].get("format") != FORMAT:

@@ -98,3 +98,26 @@ def test_eval_run_records_then_replays_without_a_server(
     assert "intent accuracy" in replayed
     listing = runner.invoke(app, ["eval", "list"]).output
     assert listing.count("hybrid/test-model") == 2
+
+
+def test_a_committed_recording_of_the_real_model_replays_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three training calls answered by Qwen2.5-Coder-1.5B through the hybrid backend."""
+    fixtures = Path(__file__).parent / "fixtures"
+    monkeypatch.setenv("CALLHANDOFF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    args = ["eval", "run", "--dataset", str(fixtures / "train3.jsonl"), "--no-route"]
+    result = runner.invoke(
+        app, [*args, "--replay", str(fixtures / "train3-hybrid-qwen.jsonl.gz"), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "model cost $0.0000 spent" in out and "fallback rate │ 0.000" in out
+    report = runner.invoke(app, ["eval", "report", "latest", "--no-html-file"]).output
+    assert "Usage per item" in report
+    rows = [line for line in report.splitlines() if line.startswith("│ hw-2005")]
+    [row] = [r for r in rows if "yes" in r]  # prompt and completion tokens, replayed
+    prompt_tokens, completion_tokens = (int(cell) for cell in row.split("│")[2:4])
+    assert prompt_tokens > 1000 and completion_tokens > 100  # two attempts, summed

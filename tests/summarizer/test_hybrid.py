@@ -65,7 +65,7 @@ def test_the_model_reads_the_call_and_code_supplies_the_exact_fields(tmp_path: P
     meta = handoff.meta
     assert (meta.backend, meta.prompt_id, meta.attempts, meta.fallback_reason) == (
         "hybrid",
-        "hybrid-v1",
+        "hybrid-v2",
         1,
         None,
     )
@@ -86,15 +86,43 @@ def test_the_model_reads_the_call_and_code_supplies_the_exact_fields(tmp_path: P
     assert "order_ids" not in tool["properties"] and "intent" in tool["properties"]
 
 
-def test_a_disagreement_with_the_classifier_is_written_down(tmp_path: Path) -> None:
-    rule = offline(tmp_path)
-    assert rule.request.intent is not None
-    other = "complaint" if rule.request.intent.value is not Intent.COMPLAINT else "refund"
-    handoff, _ = run(tmp_path, reading(intent=cited(other, 3, "Money back please")))
-    assert handoff.request.intent is not None and handoff.request.intent.value == other
-    [note] = [d for d in handoff.meta.disagreements if d.startswith("intent:")]
-    assert f"classifier said '{rule.request.intent.value.value}'" in note
-    assert handoff.request.intent.value not in {i.value for i in handoff.request.secondary_intents}
+def test_a_disagreement_goes_to_the_surer_side_and_is_written_down(tmp_path: Path) -> None:
+    rule = offline(tmp_path).request.intent
+    assert rule is not None
+    other = "complaint" if rule.value is not Intent.COMPLAINT else "refund"
+    said = reading(intent=cited(other, 3, "Money back please"))
+    for trust, winner in ((rule.confidence + 0.01, other), (rule.confidence, rule.value.value)):
+        handoff, _ = run(tmp_path / str(trust), said, hybrid_classifier_trust=trust)
+        assert handoff.request.intent is not None
+        assert handoff.request.intent.value == winner
+        [note] = [d for d in handoff.meta.disagreements if d.startswith("intent:")]
+        assert f"model said '{other}'" in note and f"classifier said '{rule.value.value}'" in note
+        assert note.endswith(f"kept '{winner}'")
+        secondary = {i.value for i in handoff.request.secondary_intents}
+        assert handoff.request.intent.value not in secondary
+
+
+def test_a_return_reason_only_the_model_saw_is_kept_for_returns_and_refunds(
+    tmp_path: Path,
+) -> None:
+    turns = [("customer", "Where is my order HH-100455? It said Tuesday."), ("agent", "Checking.")]
+    said = reading(
+        intent=cited("order_status", 0, "Where is my order"),
+        return_reason=cited("late_delivery", 0, "It said Tuesday"),
+        refund_expectation=None,
+    )
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return ok(completion(said))
+
+    backend = HybridBackend(
+        settings(tmp_path, hybrid_classifier_trust=1.0), transport=httpx2.MockTransport(answer)
+    )
+    handoff = backend.extract(transcript("hy-2", turns))
+    backend.close()
+    assert handoff.request.intent is not None
+    assert handoff.request.intent.value is Intent.ORDER_STATUS
+    assert handoff.exception.return_reason is None  # nothing is returned or refunded
 
 
 def test_what_the_model_does_not_deliver_comes_from_the_classifier(tmp_path: Path) -> None:

@@ -241,7 +241,7 @@ def test_token_budget_counts_every_attempt(tmp_path: Path) -> None:
 def test_run_limits_leave_the_remaining_calls_pending_for_the_next_run(tmp_path: Path) -> None:
     endpoint = Recorder(ok(completion(good_answer(), prompt_tokens=1000, completion_tokens=100)))
     limits = [
-        {"cost_ceiling_usd": 0.012, "price_input_per_mtok": 5.0, "price_output_per_mtok": 5.0},
+        {"cost_ceiling_usd": 0.015, "price_input_per_mtok": 5.0, "price_output_per_mtok": 5.0},
         {"max_run_tokens": 2500, "max_completion_tokens": 500},
     ]
     for number, limit in enumerate(limits):

@@ -83,3 +83,17 @@ def test_a_replay_needs_no_key_even_for_openai(tmp_path: Path) -> None:
     assert json.loads(lines[0])["settings"]["provider"] == "openai"
     replayed = replay(tmp_path, target, api_key=None, base_url=openai)
     assert all(h["meta"]["fallback_reason"] is None for h in replayed)  # type: ignore[index]
+
+
+def test_a_recording_cut_short_by_a_crash_keeps_its_complete_exchanges(tmp_path: Path) -> None:
+    target = tmp_path / "run.jsonl.gz"
+    record(tmp_path, target)
+    header, exchanges = read_recording(target)
+    cut = tmp_path / "cut.jsonl.gz"
+    with gzip.open(cut, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"format": "callhandoff-llm-recording/1", "settings": header}))
+        handle.write("\n" + json.dumps(exchanges[0]) + "\n")
+        handle.flush()  # what a killed run leaves behind: no end-of-stream marker
+        crashed = cut.read_bytes()
+    cut.write_bytes(crashed)
+    assert read_recording(cut) == (header, exchanges[:1])

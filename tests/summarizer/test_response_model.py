@@ -49,7 +49,7 @@ def test_fixed_prompt_overhead_stays_small(mode: Mode) -> None:
 
 def test_the_hybrid_question_is_much_smaller() -> None:
     full = overhead("handoff-v2", CallExtraction, Mode.JSON_SCHEMA)
-    hybrid = overhead("hybrid-v1", HybridExtraction, Mode.JSON_SCHEMA)
+    hybrid = overhead("hybrid-v2", HybridExtraction, Mode.JSON_SCHEMA)
     assert hybrid < 0.8 * full, (hybrid, full)
     schema = json.dumps(HybridExtraction.model_json_schema())
     for exact in ("order_ids", "phone", "email", "deadline"):
