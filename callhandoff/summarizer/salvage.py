@@ -8,8 +8,12 @@ Here every field is validated on its own:
 - a quote that is in another turn than the one cited is re-anchored to that turn
   (nearest first) and recorded; only a quote found nowhere in the call drops the
   value;
-- an identifier that cannot be read in its quote is looked up in the call: found,
-  it is re-anchored with the words that hold it; not found, it is dropped;
+- an identifier, name, product or deadline that cannot be read in its quote is
+  looked up in the call: found, it is re-anchored with the words that hold it;
+  not found, it is dropped (and not asked again: a second answer would only be
+  another guess);
+- an optional field answered with an empty stand-in (`{"value": null}`) counts
+  as left out;
 - a summary over the word limit is cut back to whole sentences.
 
 Every drop becomes a `DroppedValue` with the reason, every move a
@@ -68,6 +72,16 @@ def _email_in(value: str, text: str) -> bool:
     return VALUE_CHECKS["caller.email"](value.lower(), text)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _words_in(value: str, text: str) -> bool:
+    """Every word of `value` is in the text (names, products and deadlines as said)."""
+    words = _WORD.findall(value.casefold())
+    folded = text.casefold()
+    return bool(words) and all(word in folded for word in words)
+
+
 def _email_said(value: str, text: str) -> bool:
     """The whole address is in the text, written or spoken ("jane dot doe at ...")."""
     wanted = value.lower()
@@ -81,10 +95,12 @@ VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "order_ids": _id_in,
     "phone": _phone_in,
     "email": _email_in,
+    "customer_name": _words_in,
+    "products": _words_in,
+    "deadline": _words_in,
 }
 LOOKUP_RULES: dict[str, Callable[[str, str], bool]] = {
-    "order_ids": _id_in,
-    "phone": _phone_in,
+    **VALUE_RULES,
     "email": _email_said,
 }
 
@@ -121,14 +137,18 @@ class Salvage:
     problems: dict[str, str] = field(default_factory=dict)
     dropped: list[DroppedValue] = field(default_factory=list)
     reanchored: list[ReanchoredValue] = field(default_factory=list)
+    # Optional fields whose value the call never says: asking again invites another guess.
+    settled: set[str] = field(default_factory=set)
 
     def failed(self, model: type[LeanSchema]) -> list[str]:
-        """Fields to ask again: dropped ones, and required ones still missing (schema order)."""
+        """Fields to ask again (schema order): required ones still missing, and dropped ones
+        a second answer can fix (a quote not copied right, a value outside its vocabulary)."""
         required = set(required_fields(model))
         return [
             name
             for name in model.model_fields
-            if name in self.problems or (name in required and name not in self.values)
+            if (name in self.problems and (name in required or name not in self.settled))
+            or (name in required and name not in self.values)
         ]
 
     def usable(self) -> bool:
@@ -167,10 +187,12 @@ class _Checker:
         rule = VALUE_RULES.get(name)
         if rule is not None and isinstance(value, str):
             if name == "order_ids" and not any(ch.isdigit() for ch in value):
+                self.out.settled.add(name)
                 return None, f"{value!r} is not an order id (order ids contain digits)"
             if not rule(value, moved.quote):
                 said = self._value_in_call(LOOKUP_RULES[name], value, moved)
                 if said is None:
+                    self.out.settled.add(name)
                     return None, f"{value!r} is not said in the call"
                 moved = said
         if moved.turn != item.turn or moved.quote != item.quote:
@@ -198,8 +220,12 @@ class _Checker:
                 return item.model_copy(update={"turn": index, "quote": quote})
         return None
 
-    def one(self, name: str, path: str, raw: Any, adapter: TypeAdapter[Any]) -> Any:
+    def one(
+        self, name: str, path: str, raw: Any, adapter: TypeAdapter[Any], *, optional: bool
+    ) -> Any:
         """A validated, grounded item, or None (the drop recorded)."""
+        if optional and _placeholder(raw):
+            return None  # {"value": null, ...} or "": the model had nothing to say
         try:
             item = adapter.validate_python(raw)
         except ValidationError as exc:
@@ -214,6 +240,14 @@ class _Checker:
             self.drop(path, getattr(item.value, "value", item.value), refused, item)
             self.out.problems[name] = refused
         return kept
+
+
+def _placeholder(raw: Any) -> bool:
+    """An empty stand-in for a value: `{"value": null or ""}`, or an empty string."""
+    if isinstance(raw, dict):
+        value = raw.get("value")
+        return value is None or (isinstance(value, str) and not value.strip())
+    return isinstance(raw, str) and not raw.strip()
 
 
 def _type_problem(exc: ValidationError) -> str:
@@ -272,6 +306,8 @@ def salvage_answer(
                 del out.problems[name]  # asked again, the model now leaves it out
             continue
         out.problems.pop(name, None)
+        out.settled.discard(name)
+        optional = name not in required_fields(model)
         annotation = model.model_fields[name].annotation
         if annotation is str:
             value, problem = _text(name, raw)
@@ -287,13 +323,13 @@ def salvage_answer(
             kept = list(out.values.get(name, []))
             seen = {str(k.value) for k in kept}
             for index, item in enumerate(items):
-                found = checker.one(name, f"{name}[{index}]", item, adapter)
+                found = checker.one(name, f"{name}[{index}]", item, adapter, optional=optional)
                 if found is not None and str(found.value) not in seen:
                     kept.append(found)
                     seen.add(str(found.value))
             out.values[name] = kept
         else:
-            found = checker.one(name, name, raw, adapter)
+            found = checker.one(name, name, raw, adapter, optional=optional)
             if found is not None:
                 out.values[name] = found
     return out

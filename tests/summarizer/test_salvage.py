@@ -114,3 +114,35 @@ def test_answers_cut_off_or_wrapped_are_read_as_far_as_they_go() -> None:
         partial is not None and partial["intent"]["value"] == "refund" and "summary" not in partial
     )
     assert parse_answer("no JSON at all") is None and parse_answer(None) is None
+
+
+def test_placeholders_are_left_out_and_invented_values_not_asked_again() -> None:
+    found = check(
+        good_answer(
+            deadline={"value": None, "turn": None, "quote": None},
+            customer_name={"value": "", "turn": 0, "quote": ""},
+            phone=cited("123-456-7890", 1, "Can I have your email?"),  # a stand-in, never said
+            products=[{"value": None, "turn": 0, "quote": "x"}],
+        )
+    )
+    assert "deadline" not in found.problems and "customer_name" not in found.problems
+    assert found.values["products"] == [] and "products" not in found.problems
+    assert "'123-456-7890' is not said in the call" in found.problems["phone"]
+    assert [d.field for d in found.dropped] == ["phone"]
+    assert found.failed(CallExtraction) == []  # asking again would only invite another guess
+    required = check(good_answer(intent={"value": None, "turn": 0, "quote": "x"}))
+    assert required.failed(CallExtraction) == ["intent"]
+
+
+def test_names_products_and_deadlines_must_be_said_in_the_call() -> None:
+    found = check(
+        good_answer(
+            customer_name=cited("Customer Name", 0, "Hi, my order"),
+            products=[cited("screen", 0, "cracked screen"), cited("tablet", 0, "cracked screen")],
+            deadline=cited("by Friday", 0, "my order 502-2345678-9012345"),
+        )
+    )
+    assert "customer_name" not in found.values
+    assert [p.value for p in found.values["products"]] == ["screen"]
+    deadline = found.values["deadline"]
+    assert (deadline.turn, deadline.quote) == (2, "by Friday")  # re-anchored where it was said
