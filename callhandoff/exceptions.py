@@ -10,7 +10,10 @@ fallback to review, or waiting may cure.
     │   ├── InputError               a transcript or fixture record is malformed (file, line)
     │   ├── ConfigError              a setting, policy file or threshold file is invalid
     │   ├── UnknownDestinationError  a destination other than cloudcart / cults
-    │   └── NotFoundError            a call ID, run ID or record that does not exist
+    │   ├── NotFoundError            a call ID, run ID or record that does not exist
+    │   └── ReviewError              a review action that cannot be done as asked
+    │       ├── ReviewConflictError  another reviewer acted first, holds the item, or it changed
+    │       └── InvalidEditError     a reviewer's edited field values fail the handoff schema
     └── BackendError                 the model or the network failed
         ├── TransportError           timeout, connection error, 429 or 5xx after all retries
         ├── ModelOutputError         model output stayed invalid or ungrounded after retries
@@ -74,6 +77,27 @@ class UnknownDestinationError(UserError):
 
 class NotFoundError(UserError):
     """A call ID, eval run or record that the store does not hold."""
+
+
+class ReviewError(UserError):
+    """A review action that cannot be done as asked (nothing was changed)."""
+
+
+class ReviewConflictError(ReviewError):
+    """A review action that cannot apply: another reviewer acted first or holds the item.
+
+    The message says who did what and when, so the reviewer who lost knows why
+    nothing was changed.
+    """
+
+
+class InvalidEditError(ReviewError):
+    """Edited field values that the handoff schema refuses; `problems` maps field to reason."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = dict(problems)
+        listed = "; ".join(f"{name}: {why}" for name, why in self.problems.items())
+        super().__init__(f"the edited fields are not valid: {listed}")
 
 
 class BackendError(CallhandoffError):

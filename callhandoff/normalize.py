@@ -12,7 +12,8 @@ but fails the cross-check), so there are none.
   is the US layout) is read in that region only: when it is not valid there it is
   not reinterpreted abroad (as +91 977 625 2661). Bare digit strings try each
   configured region in order;
-- names: accent-free, case-folded words, sorted for order-blind comparison.
+- names: accent-free, case-folded words, sorted for order-blind comparison;
+- search: what the review queue's text search compares (`search_keys`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "parse_phone",
     "phone_e164",
     "phone_national_digits",
+    "search_keys",
 ]
 
 _NON_ALNUM: Final = re.compile(r"[^0-9A-Za-z]+")
@@ -51,6 +53,17 @@ MIN_DIGIT_KEY: Final = 5
 
 
 # --- ids -------------------------------------------------------------------------------
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number passes (`digits`: digits only)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
 
 
 def id_key(value: str) -> str:
@@ -172,3 +185,16 @@ def fold(value: str) -> str:
 def name_key(value: str) -> str:
     """A person's name with its words folded and sorted, so word order does not matter."""
     return " ".join(sorted(fold(value).split()))
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def search_keys(value: str) -> list[str]:
+    """The forms a value is found by in a text search: its folded words and, when it has
+    letters and digits, its id key (so `hh 100234` finds `HH-100234`). Lower-case."""
+    keys = [fold(value)]
+    digits = any(ch.isdigit() for ch in value)
+    if digits:
+        keys.append(id_key(value).lower())
+    return [key for key in dict.fromkeys(keys) if key]

@@ -1,17 +1,18 @@
-"""The pipeline as plain functions: read → extract → ground → prioritise → (route).
+"""The pipeline as plain functions: read → redact → extract → ground → (route).
 
 Stages never reach into each other; each takes and returns the schema models.
+Routing (match, priority, policy, persistence) is the router's job and happens
+in batches, one transaction each.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from callhandoff.grounding import ground_handoff
-from callhandoff.routing.priority import compute_priority
+from callhandoff.redaction.stage import redact_stream
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.result import CallResult, Rejected
 from callhandoff.schema.transcript import Transcript
@@ -22,37 +23,63 @@ if TYPE_CHECKING:
     from callhandoff.routing.router import Router
 
 
-def reference_time(transcript: Transcript) -> datetime:
-    """The moment relative dates in the call are resolved against: the call start, else now."""
-    return transcript.started_at or datetime.now(UTC)
-
-
 def finish_handoff(handoff: Handoff, transcript: Transcript, settings: Settings) -> Handoff:
-    """Ground every value against the transcript, then compute the routing priority."""
-    grounded = ground_handoff(
-        handoff, transcript, fuzzy_threshold=settings.grounding_fuzzy_threshold
+    """Ground every value against the transcript (the check every backend goes through)."""
+    return ground_handoff(handoff, transcript, fuzzy_threshold=settings.grounding_fuzzy_threshold)
+
+
+def to_result(handoff: Handoff, transcript: Transcript, settings: Settings) -> CallResult:
+    """The output line of one call before routing: its grounded handoff and where it came from."""
+    return CallResult(
+        call_id=transcript.call_id,
+        source=transcript.source,
+        transcript_hash=transcript.content_hash(),
+        handoff=finish_handoff(handoff, transcript, settings),
     )
-    priority = compute_priority(grounded, reference=reference_time(transcript))
-    return grounded.model_copy(update={"priority": priority})
 
 
-def process_stream(
+def _results(
+    transcripts: Iterable[Transcript],
+    backend: ExtractionBackend,
+    settings: Settings,
+    workers: int,
+) -> Iterator[CallResult]:
+    if workers > 1:
+        from callhandoff.workers import extract_in_workers
+
+        yield from extract_in_workers(transcripts, settings, workers)
+        return
+    pending: deque[Transcript] = deque()
+
+    def fed() -> Iterator[Transcript]:
+        for transcript in transcripts:
+            pending.append(transcript)
+            yield transcript
+
+    for handoff in backend.extract_many(fed()):
+        yield to_result(handoff, pending.popleft(), settings)
+
+
+def extract_stream(
     inputs: Iterable[Transcript | Rejected],
     backend: ExtractionBackend,
     settings: Settings,
-    router: Router | None = None,
-) -> Iterator[CallResult | Rejected]:
-    """Every input comes out once, in input order: a CallResult or the Rejected it was.
+    *,
+    workers: int = 1,
+) -> Iterator[tuple[CallResult, Transcript] | Rejected]:
+    """Every input comes out once, in input order: its grounded result or the Rejected it was.
 
-    Transcripts are fed lazily to `backend.extract_many`, so a concurrent backend
-    can work ahead while rejects keep their place in the output. With a `router`,
-    each result is also matched to the directory, decided and persisted, except
-    calls left pending by the run's budget (`meta.pending`): a re-run does them.
+    Redaction comes first: every transcript (and every rejected record's raw text)
+    has its secrets masked before the backend, the store or any output sees it, and
+    the transcript paired with each result is the redacted one. Transcripts are fed
+    lazily to `backend.extract_many` (or, with `workers` > 1, to that many processes
+    each running its own backend), so extraction can work ahead while rejects keep
+    their place in the output.
     """
     pending: deque[Transcript | Rejected] = deque()
 
     def transcripts() -> Iterator[Transcript]:
-        for item in inputs:
+        for item in redact_stream(inputs):
             pending.append(item)
             if isinstance(item, Transcript):
                 yield item
@@ -62,18 +89,54 @@ def process_stream(
             pending.popleft()
             yield head
 
-    for handoff in backend.extract_many(transcripts()):
+    for result in _results(transcripts(), backend, settings, workers):
         yield from leading_rejects()
         transcript = pending.popleft()
         assert isinstance(transcript, Transcript), "backend yielded more handoffs than inputs"
-        result = CallResult(
-            call_id=transcript.call_id,
-            source=transcript.source,
-            transcript_hash=transcript.content_hash(),
-            handoff=finish_handoff(handoff, transcript, settings),
-        )
-        if router is None or handoff.meta.pending:  # pending: the next run extracts it
-            yield result
-        else:
-            yield router.route(result, transcript)
+        yield result, transcript
     yield from leading_rejects()
+
+
+def process_stream(
+    inputs: Iterable[Transcript | Rejected],
+    backend: ExtractionBackend,
+    settings: Settings,
+    router: Router | None = None,
+    *,
+    workers: int = 1,
+) -> Iterator[CallResult | Rejected]:
+    """`extract_stream`, then (with a `router`) each call matched, decided and persisted.
+
+    Routing commits in batches; a result is yielded only after its batch is
+    committed, and rejects keep their place in the order. A call the run's budget
+    left pending (`meta.pending`) is not routed: a re-run extracts and routes it.
+    """
+    extracted = extract_stream(inputs, backend, settings, workers=workers)
+    if router is None:
+        for item in extracted:
+            yield item if isinstance(item, Rejected) else item[0]
+        return
+    held: deque[Rejected | CallResult | None] = deque()  # None marks a routed call's place
+
+    def calls() -> Iterator[tuple[CallResult, Transcript]]:
+        for item in extracted:
+            if isinstance(item, Rejected):
+                held.append(item)
+            elif item[0].handoff.meta.pending:
+                held.append(item[0])
+            else:
+                held.append(None)
+                yield item
+
+    def released() -> Iterator[Rejected | CallResult]:
+        while held and held[0] is not None:
+            kept = held.popleft()
+            assert kept is not None
+            yield kept
+
+    for routed in router.route_many(calls()):
+        yield from released()
+        marker = held.popleft()
+        assert marker is None, "a routed call out of order"
+        yield routed
+    yield from released()

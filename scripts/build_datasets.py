@@ -6,7 +6,8 @@ Reads the hand-written gold files (evals/datasets/handwritten_*.jsonl),
 the CuCoM labels (evals/labels/cucom_*.jsonl: id, split, gold, notes) joined with
 the conversation text from the CuCoM corpus, and the 3 real ABCD conversations
 with their true scenario, and writes evals/datasets/dev.jsonl and train.jsonl
-(GoldItem lines, sorted by id) plus their content hashes. CuCoM items outside
+(GoldItem lines, sorted by id) plus their content hashes, then regenerates the label
+counts in evals/DATASET_CARD.md (scripts/card_counts.py). CuCoM items outside
 conv_0001..conv_5000 are refused: that slice is held out.
 """
 
@@ -18,6 +19,8 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+from card_counts import update as update_card
 
 from callhandoff.evals.gold import GoldItem, GoldLabels
 from callhandoff.readers import read_file
@@ -124,6 +127,9 @@ def main() -> None:
         for item in chosen:
             by_origin[item.origin] = by_origin.get(item.origin, 0) + 1
         print(f"{split}.jsonl: {len(chosen)} items {by_origin} sha256={digest[:12]}")
+    if args.out == ROOT / "evals/datasets":  # the card describes the shipped datasets only
+        card = ROOT / "evals/DATASET_CARD.md"
+        print(f"{card.name}: {'counts updated' if update_card(card, args.out) else 'current'}")
 
 
 if __name__ == "__main__":

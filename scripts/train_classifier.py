@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,14 @@ from sklearn.model_selection import StratifiedKFold
 from callhandoff.evals.gold import GoldItem
 from callhandoff.extractors import extract_deterministic
 from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
-from callhandoff.extractors.classifier.heads import HEADS, HeadDefinition
+from callhandoff.extractors.classifier.heads import HEADS, NONE, HeadDefinition
 from callhandoff.extractors.classifier.inputs import document_for
+from callhandoff.extractors.classifier.model import ClassifierModel
 from callhandoff.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "callhandoff/extractors/classifier/trained"
-C_GRID = (1.0, 4.0, 16.0, 64.0)
+C_GRID = (0.25, 1.0, 4.0, 16.0, 64.0)
 FOLDS = 4
 TOL = 1e-3
 MIN_DOC_FREQ = 2
@@ -47,6 +49,15 @@ UNSEEN_BIAS = -12.0
 # Phone calls are what the product reads, but most labelled items are CuCoM chats:
 # each hand-written call counts this many times so both styles are learned.
 PHONE_CALL_WEIGHT = 2.0
+# Whole-call concept presence (the caller's and the agent's: "legal", "travel", "damage")
+# helps the risk heads spot rare situations but drowns the sentence evidence the other heads
+# rely on (for return reasons it helped phone calls and hurt chats in cross-validation), so
+# only the risk heads may use it.
+CONCEPT_PRESENCE = ("DOC:CON:", "DOC:NOTCON:", "DOC:A:CON:", "DOC:A:NOTCON:")
+
+
+def uses_concept_presence(head: str) -> bool:
+    return head.startswith("risk:")
 
 
 def load_documents(path: Path) -> tuple[list[GoldItem], list[DocFeatures], str]:
@@ -180,10 +191,65 @@ def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
 
 
+def _store(
+    model: LogisticRegression, labels: list[str], weights: np.ndarray, bias: np.ndarray
+) -> None:
+    """Copy a fitted model's coefficients into the head's columns (unseen labels keep theirs)."""
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    for row, label in enumerate(model.classes_):
+        column = labels.index(label)
+        weights[:, column] = coef[row]
+        bias[column] = intercept[row]
+
+
+def value_f1(predicted: np.ndarray, y_index: np.ndarray, none: int) -> float:
+    """F1 over the values (not `none`), as the eval suite scores an optional field: a wrong
+    value is a false positive and a false negative, a missed one only a false negative."""
+    said = predicted != none
+    present = y_index != none
+    tp = int((said & present & (predicted == y_index)).sum())
+    fp, fn = int(said.sum()) - tp, int(present.sum()) - tp
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def yes_threshold(p_yes: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """The P(yes) threshold of a yes/no head with the best out-of-fold F1, and that F1."""
+    candidates = np.linspace(0.2, 0.8, 13)
+    f1s = [f1_score(positive, p_yes >= t, zero_division=0) for t in candidates]
+    best = int(np.argmax(f1s))
+    return round(float(candidates[best]), 3), round(float(f1s[best]), 3)
+
+
+def none_threshold(probs: np.ndarray, y_index: np.ndarray, none: int) -> tuple[float, float]:
+    """The P(none) above which an optional head abstains, chosen for the best out-of-fold
+    value F1; below it the most probable value is given."""
+    others = probs.copy()
+    others[:, none] = -1.0
+    best_value = others.argmax(axis=1)
+    best = (0.5, -1.0)
+    for threshold in np.linspace(0.3, 0.9, 13):
+        predicted = np.where(probs[:, none] >= threshold, none, best_value)
+        score = value_f1(predicted, y_index, none)
+        if score > best[1] + 1e-9:
+            best = (round(float(threshold), 3), round(score, 3))
+    return best
+
+
 def train_head(
-    head: HeadDefinition, x: sparse.csr_matrix, y: np.ndarray, sample_weight: np.ndarray
+    head: HeadDefinition,
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    fixed: dict[str, object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
-    """Fit one head; return (weights vocab x labels, bias per label, report)."""
+    """Fit one head; return (weights vocab x labels, bias per label, report).
+
+    With `fixed` (a report of an earlier full run: c, class_weight, temperature,
+    threshold) the search and calibration are skipped and only the weights are fitted,
+    which is what cross-validating the whole backend needs."""
     labels = list(head.labels)
     seen = np.unique(y)
     binary = labels == ["no", "yes"]
@@ -194,15 +260,22 @@ def train_head(
         bias[labels.index(seen[0])] = 0.0
         report.update(c=None, temperature=1.0, cv_accuracy=1.0)
         return weights, bias, {**report, "threshold": 0.5}
+    if fixed is not None and fixed.get("c") is not None and fixed.get("search") is not False:
+        model = _fit(x, y, float(fixed["c"]), fixed.get("class_weight"), sample_weight)  # type: ignore[arg-type]
+        _store(model, labels, weights, bias)
+        keep = ("c", "class_weight", "temperature", "threshold", "none_threshold")
+        return weights, bias, {**report, **{k: fixed[k] for k in keep if k in fixed}}
 
     best: tuple[float, float, str | None, np.ndarray] | None = None
     y_index = np.searchsorted(seen, y)
-    for class_weight in (None, "balanced"):
-        for c in C_GRID:
-            oof = out_of_fold(x, y, c, class_weight, sample_weight)
-            score = _selection_score(oof, y_index, binary)
-            if best is None or score > best[0]:
-                best = (score, c, class_weight, oof)
+    grid = [(c, weight) for weight in (None, "balanced") for c in C_GRID]
+    if fixed is not None and fixed.get("search") is False:  # reuse the regularisation only
+        grid = [(float(fixed["c"]), fixed.get("class_weight"))]  # type: ignore[arg-type]
+    for c, class_weight in grid:
+        oof = out_of_fold(x, y, c, class_weight, sample_weight)
+        score = _selection_score(oof, y_index, binary)
+        if best is None or score > best[0]:
+            best = (score, c, class_weight, oof)
     assert best is not None
     _, best_c, best_weight, best_oof = best
     temperature = fit_temperature(best_oof, y_index)
@@ -210,28 +283,112 @@ def train_head(
     if binary:
         z = best_oof / temperature
         p_yes = 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0])))
-        candidates = np.linspace(0.2, 0.8, 13)
-        f1s = [f1_score(y == "yes", p_yes >= t, zero_division=0) for t in candidates]
-        threshold = float(candidates[int(np.argmax(f1s))])
-        report["cv_f1"] = round(max(f1s), 3)
+        threshold, report["cv_f1"] = yes_threshold(p_yes, y == "yes")
+    elif NONE in seen:
+        z = best_oof / temperature
+        probs = np.exp(z - z.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        report["none_threshold"], report["cv_value_f1"] = none_threshold(
+            probs, y_index, int(np.searchsorted(seen, NONE))
+        )
     report["cv_accuracy"] = round(float((best_oof.argmax(axis=1) == y_index).mean()), 3)
     report["cv_macro_f1"] = round(
         float(f1_score(y_index, best_oof.argmax(axis=1), average="macro")), 3
     )
 
     model = _fit(x, y, best_c, best_weight, sample_weight)
-    coef, intercept = model.coef_, model.intercept_
-    if coef.shape[0] == 1:  # binary: p(yes) = sigmoid(z) == softmax([-z/2, z/2])
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    for row, label in enumerate(model.classes_):
-        column = labels.index(label)
-        weights[:, column] = coef[row]
-        bias[column] = intercept[row]
+    _store(model, labels, weights, bias)
     report.update(
         c=best_c, class_weight=best_weight, temperature=round(temperature, 3), threshold=threshold
     )
     return weights, bias, report
+
+
+@dataclass
+class Trained:
+    """A fitted classifier: what `meta.json` and `weights.npz` hold."""
+
+    vocabulary: list[str]
+    weights: np.ndarray
+    bias: np.ndarray
+    heads: dict[str, dict[str, object]]
+    reports: dict[str, dict[str, object]]
+
+    def model(self, info: dict[str, object] | None = None) -> ClassifierModel:
+        """The in-memory model the offline backend scores with."""
+        return ClassifierModel.from_arrays(
+            vocabulary=self.vocabulary,
+            weights=self.weights.astype(np.float16).astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            heads=self.heads,
+            info=info or {},
+            correction_discount=CORRECTION_DISCOUNT,
+        )
+
+
+def fit_model(
+    items: list[GoldItem],
+    docs: list[DocFeatures],
+    phone_weight: float = PHONE_CALL_WEIGHT,
+    fixed: dict[str, dict[str, object]] | None = None,
+    verbose: bool = True,
+) -> Trained:
+    """Fit every head on these items (with `fixed`, reuse an earlier run's settings per head)."""
+    vocabulary = build_vocabulary(docs)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
+    concept_columns = np.array([f.startswith(CONCEPT_PRESENCE) for f in vocabulary])
+    without_concepts = sparse.diags((~concept_columns).astype(float))
+
+    if verbose:
+        print(f"{len(items)} training items, {len(vocabulary)} features")
+    sample_weight = np.array(
+        [phone_weight if item.origin == "handwritten" else 1.0 for item in items]
+    )
+
+    def inputs(head: HeadDefinition) -> tuple[sparse.csr_matrix, np.ndarray]:
+        x = matrices[head.preference]
+        if not uses_concept_presence(head.name):
+            x = (x @ without_concepts).tocsr()
+        return x, np.array([head.gold(item.gold) for item in items])
+
+    searching = fixed is None or any(f.get("search") is False for f in fixed.values())
+    if searching:  # the search parallelises its folds; heads go one by one
+        fitted = [
+            train_head(head, *inputs(head), sample_weight, (fixed or {}).get(head.name))
+            for head in HEADS
+        ]
+    else:  # one fit per head: parallelise the heads
+        fitted = Parallel(n_jobs=2)(
+            delayed(train_head)(head, *inputs(head), sample_weight, fixed.get(head.name))
+            for head in HEADS
+        )
+    all_weights, all_bias, heads_meta, reports = [], [], {}, {}
+    offset = 0
+    for head, (weights, bias, report) in zip(HEADS, fitted, strict=True):
+        all_weights.append(weights)
+        all_bias.append(bias)
+        heads_meta[head.name] = {
+            "labels": list(head.labels),
+            "offset": offset,
+            "temperature": report["temperature"],
+            "preference": head.preference,
+            "threshold": report["threshold"],
+        }
+        if "none_threshold" in report:
+            heads_meta[head.name]["none_threshold"] = report["none_threshold"]
+        offset += len(head.labels)
+        reports[head.name] = report
+        if verbose:
+            scores = {k: v for k, v in report.items() if k.startswith("cv_")}
+            print(f"  {head.name:32s} C={report['c']} T={report['temperature']} {scores}")
+    return Trained(
+        vocabulary=vocabulary,
+        weights=np.hstack(all_weights),
+        bias=np.concatenate(all_bias),
+        heads=heads_meta,
+        reports=reports,
+    )
 
 
 def main() -> None:
@@ -244,53 +401,42 @@ def main() -> None:
         default=PHONE_CALL_WEIGHT,
         help="Weight of a hand-written phone call relative to a CuCoM chat.",
     )
+    parser.add_argument(
+        "--reuse-settings",
+        type=Path,
+        help="Skip the regularisation search: reuse each head's C and class weighting from "
+        "this model's meta.json (temperatures and thresholds are still fitted). Much faster.",
+    )
+    parser.add_argument(
+        "--search",
+        nargs="*",
+        default=[],
+        metavar="HEAD",
+        help="With --reuse-settings: heads (or name prefixes such as `risk:`) whose "
+        "regularisation is searched again.",
+    )
     args = parser.parse_args()
 
     items, docs, data_hash = load_documents(args.train)
-    vocabulary = build_vocabulary(docs)
-    index = {feature: i for i, feature in enumerate(vocabulary)}
-    matrices = {flag: design_matrix(docs, index, flag) for flag in (False, True)}
-    # Whole-call concept presence helps spot rare risks but drowns the sentence evidence
-    # the other heads rely on, so only the risk heads may use it.
-    concept_columns = np.array([f.startswith(("DOC:CON:", "DOC:NOTCON:")) for f in vocabulary])
-    without_concepts = sparse.diags((~concept_columns).astype(float))
-
-    print(f"{len(items)} training items, {len(vocabulary)} features")
-    sample_weight = np.array(
-        [args.phone_weight if item.origin == "handwritten" else 1.0 for item in items]
-    )
-
-    all_weights, all_bias, heads_meta, reports = [], [], {}, {}
-    offset = 0
-    for head in HEADS:
-        y = np.array([head.gold(item.gold) for item in items])
-        x = matrices[head.preference]
-        if not head.name.startswith("risk:"):
-            x = (x @ without_concepts).tocsr()
-        weights, bias, report = train_head(head, x, y, sample_weight)
-        all_weights.append(weights)
-        all_bias.append(bias)
-        heads_meta[head.name] = {
-            "labels": list(head.labels),
-            "offset": offset,
-            "temperature": report["temperature"],
-            "preference": head.preference,
-            "threshold": report["threshold"],
+    fixed = None
+    if args.reuse_settings is not None:
+        reports = json.loads((args.reuse_settings / "meta.json").read_text(encoding="utf-8"))
+        fixed = {
+            name: {"c": r["c"], "class_weight": r.get("class_weight"), "search": False}
+            for name, r in reports["info"]["reports"].items()
+            if r.get("c") is not None and not name.startswith(tuple(args.search))
         }
-        offset += len(head.labels)
-        reports[head.name] = report
-        scores = {k: v for k, v in report.items() if k.startswith("cv_")}
-        print(f"  {head.name:32s} C={report['c']} T={report['temperature']} {scores}")
+    trained = fit_model(items, docs, args.phone_weight, fixed=fixed)
 
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out / "weights.npz",
-        weights=np.hstack(all_weights).astype(np.float16),
-        bias=np.concatenate(all_bias).astype(np.float32),
+        weights=trained.weights.astype(np.float16),
+        bias=trained.bias.astype(np.float32),
     )
     meta = {
-        "vocabulary": vocabulary,
-        "heads": heads_meta,
+        "vocabulary": trained.vocabulary,
+        "heads": trained.heads,
         "correction_discount": CORRECTION_DISCOUNT,
         "info": {
             "train_file": str(args.train.relative_to(ROOT))
@@ -299,7 +445,7 @@ def main() -> None:
             "train_sha256": data_hash,
             "items": len(items),
             "phone_weight": args.phone_weight,
-            "reports": reports,
+            "reports": trained.reports,
         },
     }
     (args.out / "meta.json").write_text(

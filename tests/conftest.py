@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -105,7 +107,6 @@ def _network_switch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A clean environment and a per-test data directory for every Settings() built."""
-    import os
 
     for name in list(os.environ):
         if name.startswith(("CALLHANDOFF_", "OPENAI_")):
@@ -130,3 +131,56 @@ def replay_cassette() -> Callable[..., AbstractContextManager[Any]]:
         )
 
     return use
+
+
+# --- real PostgreSQL and Redis ------------------------------------------------------------
+# Read once at import: the per-test environment above is cleaned of CALLHANDOFF_* names.
+REQUIRE_SERVICES = os.environ.get("CALLHANDOFF_REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    """Skip on a developer machine without the server; fail where CI requires it."""
+    message = f"{what} is not available: {exc}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (CALLHANDOFF_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster for the whole session."""
+    from tests.services import start_postgres
+
+    try:
+        server = start_postgres()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        _unavailable("PostgreSQL", exc)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Any]:
+    """A throwaway redis-server for the whole session."""
+    from tests.services import start_redis
+
+    try:
+        server = start_redis()
+    except (OSError, RuntimeError) as exc:
+        _unavailable("Redis", exc)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return str(postgres_server.database())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on the embedded SQLite store and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -60,15 +60,37 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
     "callhandoff.store": (
+        "callhandoff.review",
+        "callhandoff.ui",
         "callhandoff.routing",
         "callhandoff.summarizer",
         "callhandoff.evals",
         "callhandoff.cli",
         "callhandoff.pipeline",
+        "callhandoff.service",
     ),
-    "callhandoff.routing": ("callhandoff.evals", "callhandoff.cli"),
+    "callhandoff.redaction": (
+        "callhandoff.summarizer",
+        "callhandoff.routing",
+        "callhandoff.store",
+        "callhandoff.evals",
+        "callhandoff.cli",
+        "callhandoff.pipeline",
+    ),
+    "callhandoff.routing": (
+        "callhandoff.evals",
+        "callhandoff.cli",
+        "callhandoff.review",
+        "callhandoff.ui",
+        "callhandoff.service",
+    ),
+    "callhandoff.evals": ("callhandoff.review", "callhandoff.ui", "callhandoff.cli"),
+    "callhandoff.review": ("callhandoff.ui", "callhandoff.cli"),
+    "callhandoff.pipeline": ("callhandoff.service", "callhandoff.cli"),
+    "callhandoff.service": ("callhandoff.cli", "callhandoff.evals"),
 }
 
 

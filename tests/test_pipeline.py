@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from callhandoff.pipeline import process_stream
+from callhandoff.routing.router import Router
 from callhandoff.schema import (
     CallResult,
     Evidence,
@@ -18,6 +20,8 @@ from callhandoff.schema import (
     Urgency,
 )
 from callhandoff.settings import Settings
+from callhandoff.store.db import open_store
+from callhandoff.summarizer.offline import OfflineBackend
 
 
 class EchoBackend:
@@ -72,13 +76,67 @@ def test_outputs_keep_input_order_with_rejects_in_place() -> None:
     assert kinds == ["reject:1", "a", "reject:3", "reject:4", "b", "reject:6"]
 
 
-def test_results_are_grounded_and_prioritised() -> None:
+def test_results_are_grounded_and_priority_comes_with_routing(tmp_path: Path) -> None:
     [result] = list(process_stream([_transcript("a")], EchoBackend(), Settings()))
     assert isinstance(result, CallResult)
     assert result.handoff.request.intent is not None
-    assert result.handoff.priority is not None
-    assert result.handoff.priority.level is Urgency.HIGH
+    assert result.handoff.grounding.checked == 2
+    assert result.handoff.priority is None and result.decision is None
     assert result.transcript_hash == _transcript("a").content_hash()
+
+    router = Router(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    [routed] = list(process_stream([_transcript("a")], EchoBackend(), Settings(), router=router))
+    assert isinstance(routed, CallResult) and routed.decision is not None
+    assert routed.handoff.priority is not None
+    assert routed.handoff.priority.level is Urgency.HIGH
+
+
+def test_routing_in_batches_keeps_rejects_in_place(tmp_path: Path) -> None:
+    router = Router(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    inputs: list[Transcript | Rejected] = []
+    for n in range(600):
+        inputs.append(_reject(n) if n % 7 == 3 else _transcript(f"c{n}"))
+    outputs = list(process_stream(inputs, EchoBackend(), Settings(), router=router))
+    expected = [f"reject:{i.line}" if isinstance(i, Rejected) else i.call_id for i in inputs]
+    kinds = [o.call_id if isinstance(o, CallResult) else f"reject:{o.line}" for o in outputs]
+    assert kinds == expected
+    assert all(o.decision is not None for o in outputs if isinstance(o, CallResult))
+
+
+def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
+    calls = [
+        Transcript.model_validate(
+            {
+                "call_id": f"w{n}",
+                "destination": "cloudcart",
+                "turns": [
+                    {"speaker": "customer", "text": text},
+                    {"speaker": "agent", "text": "Thanks, I have noted that."},
+                ],
+            }
+        )
+        for n, text in enumerate(
+            [
+                "My order HH-100234 arrived broken, I want a replacement by Friday.",
+                "Where is my parcel? Order 403-1234567-8901234 has not come.",
+                "Please cancel order A-55123, I changed my mind.",
+            ]
+            * 30
+        )
+    ]
+    settings = Settings(backend="offline")
+    backend = OfflineBackend(settings)
+    alone = [
+        r.model_dump(exclude={"handoff": {"meta"}})
+        for r in process_stream(calls, backend, settings)
+        if isinstance(r, CallResult)
+    ]
+    pooled = [
+        r.model_dump(exclude={"handoff": {"meta"}})
+        for r in process_stream(calls, backend, settings, workers=2)
+        if isinstance(r, CallResult)
+    ]
+    assert len(alone) == 90 and pooled == alone
 
 
 def test_ungrounded_backend_output_is_dropped_in_the_pipeline() -> None:

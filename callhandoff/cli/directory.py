@@ -7,13 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.routing.directory import directory_stats, load_directory
-from callhandoff.routing.directory_files import read_directory
-from callhandoff.store.db import open_store
+from callhandoff.cli.common import fail, load_settings, open_engine, print_store
 
 app = typer.Typer(
     help="Load and inspect the store directory calls are matched against.", no_args_is_help=True
@@ -34,17 +31,20 @@ def load(
     Records with an id already in the store are replaced. Bad rows are reported
     with file, line and problem; the rest loads.
     """
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.routing.directory.files import read_directory
+    from callhandoff.store.directory import load_directory
+
     settings = load_settings({})
     console, errors = Console(), Console(stderr=True)
     try:
         data = read_directory(path, regions=settings.phone_regions, tz=settings.tz)
         if not data.files:
             fail("; ".join(str(e) for e in data.errors) or f"{path}: nothing to load")
-        engine = open_store(settings.resolved_database_url)
-        report = load_directory(engine, data)
+        report = load_directory(open_engine(settings), data)
     except CallhandoffError as exc:
         fail(str(exc))
-    console.print(f"store: {settings.resolved_database_url}", highlight=False)
+    print_store(console, settings)
     table = Table(title="Rows loaded", title_justify="left")
     table.add_column("table", style="cyan")
     table.add_column("rows", justify="right")
@@ -64,19 +64,21 @@ def load(
 @app.command("stats")
 def stats() -> None:
     """Rows per table, destination and store."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.store.directory import directory_stats
+
     settings = load_settings({})
     try:
-        engine = open_store(settings.resolved_database_url)
-        rows = directory_stats(engine)
+        rows = directory_stats(open_engine(settings))
     except CallhandoffError as exc:
         fail(str(exc))
-    Console().print(f"store: {settings.resolved_database_url}", highlight=False)
+    print_store(Console(), settings)
     table = Table(title="Directory", title_justify="left")
     for column in ("table", "destination", "store"):
         table.add_column(column, style="cyan")
     table.add_column("rows", justify="right")
     for name, destination, store, count in rows:
-        table.add_row(name, destination, store, str(count))
+        table.add_row(escape(name), escape(destination), escape(store), str(count))
     Console().print(table)
     if not rows:
         Console().print("The directory is empty: run `callhandoff directory load PATH`.")

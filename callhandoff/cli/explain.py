@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.routing.explain import explain_call
-from callhandoff.store.db import open_store
+from callhandoff.cli.common import fail, load_settings, open_engine
 
 
 def explain(
@@ -19,9 +16,13 @@ def explain(
     ] = False,
 ) -> None:
     """Print the match, each rule that fired with the values it saw, thresholds and the action."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.routing.explain import explain_call
+    from callhandoff.store.calls import call_history
+
     settings = load_settings({})
     try:
-        text = explain_call(open_store(settings.resolved_database_url), call_id, show_all=show_all)
+        text = explain_call(call_history(open_engine(settings), call_id), show_all=show_all)
     except CallhandoffError as exc:
         fail(str(exc))
     typer.echo(text)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from callhandoff.cli.common import fail, load_settings
-from callhandoff.cli.process_report import Tally, estimate_records, print_report
-from callhandoff.exceptions import CallhandoffError
-from callhandoff.pipeline import process_stream
-from callhandoff.readers import iter_inputs
-from callhandoff.routing.router import Router
+from callhandoff.cli import options
+from callhandoff.cli.common import fail, load_settings, print_store
 from callhandoff.schema.enums import Destination
-from callhandoff.schema.result import CallResult
-from callhandoff.summarizer.factory import build_backend
+
+if TYPE_CHECKING:
+    from callhandoff.routing.router import Router
+    from callhandoff.settings import Settings
 
 
 def process(
@@ -27,32 +25,55 @@ def process(
         list[str], typer.Argument(help="Transcript files or folders ('-' reads stdin).")
     ],
     out: Annotated[
-        str, typer.Option("--out", "-o", help="Where handoffs go, as JSONL ('-' for stdout).")
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where handoffs go, as JSONL ('-' for stdout). An existing file is replaced "
+            "when the run finishes (never before), unless --append.",
+        ),
     ] = "handoffs.jsonl",
+    append: Annotated[
+        bool,
+        typer.Option(help="Add to the end of --out and the rejects file instead of replacing."),
+    ] = False,
     rejects: Annotated[
         Path | None,
         typer.Option(help="Where unreadable inputs go (default: <out>.rejects.jsonl)."),
     ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option(help="offline, openai, hybrid or auto (openai when a base URL is set)."),
-    ] = None,
+    backend: options.Backend = None,
     destination: Annotated[
         Destination | None,
         typer.Option(help="Destination for transcripts that do not name one."),
     ] = None,
     recursive: Annotated[bool, typer.Option(help="Descend into sub-folders.")] = False,
-    concurrency: Annotated[int | None, typer.Option(help="Parallel model calls.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name for the openai backend.")] = None,
-    prompt: Annotated[str | None, typer.Option(help="Prompt id, e.g. handoff-v1.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    cache: Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")] = True,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    concurrency: options.Concurrency = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Processes for the offline backend (one per core helps)."),
+    ] = 1,
+    model: options.Model = None,
+    prompt: options.Prompt = None,
+    base_url: options.BaseUrl = None,
+    cache: options.Cache = True,
+    progress: options.ShowProgress = True,
     route: Annotated[
         bool,
         typer.Option(help="Match each call to the store directory, decide and persist it."),
     ] = True,
-    # --- LLM budget (callhandoff/summarizer/budget.py) ---
+    batch_api: Annotated[
+        bool,
+        typer.Option(
+            "--batch-api",
+            help="Bulk back-fill: send the calls through the OpenAI Batch API first (half "
+            "price, answers within 24 h), then process them from the cache.",
+        ),
+    ] = False,
+    batch_id: Annotated[
+        str | None,
+        typer.Option(help="With --batch-api: resume this batch instead of creating one."),
+    ] = None,
+    # --- LLM run limits (callhandoff/summarizer/budget.py) ---
     max_cost: Annotated[
         float | None,
         typer.Option(
@@ -69,21 +90,45 @@ def process(
             "pending and a re-run continues.",
         ),
     ] = None,
-    # --- end of LLM budget ---
+    # --- end of LLM run limits ---
 ) -> None:
-    """Extract a grounded handoff from every transcript and write them as JSONL."""
-    overrides: dict[str, Any] = {
-        "cost_ceiling_usd": max_cost,
-        "max_run_tokens": max_tokens,
-        "backend": backend,
-        "default_destination": destination,
-        "concurrency": concurrency,
-        "model": model,
-        "prompt": prompt,
-        "base_url": base_url,
-        "use_cache": cache,
-    }
-    settings = load_settings(overrides)
+    """Extract a grounded handoff from every transcript and write them as JSONL.
+
+    Handoffs go to handoffs.jsonl (or --out), unreadable inputs to the rejects
+    file beside it; with routing (the default) every call is also matched,
+    decided and stored, and the report says which store was used.
+    """
+    from callhandoff.cli.output import OutputFile
+    from callhandoff.cli.process_report import Tally, estimate_records, print_report
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.pipeline import process_stream
+    from callhandoff.readers import iter_inputs
+    from callhandoff.readers.common import Limits
+    from callhandoff.schema.result import CallResult
+    from callhandoff.summarizer.factory import build_backend
+
+    overrides = options.backend_overrides(
+        backend=backend,
+        model=model,
+        prompt=prompt,
+        base_url=base_url,
+        concurrency=concurrency,
+        cache=cache,
+    )
+    settings = load_settings(
+        {
+            **overrides,
+            "default_destination": destination,
+            "cost_ceiling_usd": max_cost,
+            "max_run_tokens": max_tokens,
+        }
+    )
+    if workers > 1 and settings.resolved_backend != "offline":
+        fail("--workers runs the offline backend in processes; for a model use --concurrency")
+    if batch_api:
+        if settings.resolved_backend != "openai":
+            fail("--batch-api needs the openai backend: set CALLHANDOFF_BASE_URL or --backend")
+        _backfill(paths, settings, recursive, batch_id)
     rejects_path = rejects or (
         Path("handoffs.rejects.jsonl") if out == "-" else Path(out).with_suffix(".rejects.jsonl")
     )
@@ -93,14 +138,15 @@ def process(
     tally = Tally()
     try:
         with ExitStack() as stack:
-            sink: TextIO = (
-                sys.stdout
-                if out == "-"
-                else stack.enter_context(Path(out).open("w", encoding="utf-8"))
-            )
-            reject_sink = stack.enter_context(rejects_path.open("w", encoding="utf-8"))
+            # settings, backend and store first: a bad one stops the run before any output
+            # file is touched
             extraction = build_backend(settings)
             stack.callback(extraction.close)
+            router = _router(settings, report_console) if route else None
+            sink = stack.enter_context(OutputFile(out, append=append))
+            reject_sink = stack.enter_context(
+                OutputFile(rejects_path, append=append, option="--rejects")
+            )
             bar = stack.enter_context(
                 Progress(
                     TextColumn("[progress.description]{task.description}"),
@@ -112,29 +158,90 @@ def process(
                     transient=False,
                 )
             )
+            label = extraction.name if workers == 1 else f"{extraction.name} × {workers}"
             task = bar.add_task(
-                f"processing ({extraction.name})", total=estimate_records(paths, recursive)
+                f"processing ({escape(label)})", total=estimate_records(paths, recursive)
             )
             inputs = iter_inputs(
                 paths,
                 default_destination=settings.default_destination,
                 tz=settings.tz,
                 recursive=recursive,
+                limits=Limits.from_settings(settings),
             )
-            router = Router.from_settings(settings) if route else None
-            for item in process_stream(inputs, extraction, settings, router=router):
+            results = process_stream(inputs, extraction, settings, router=router, workers=workers)
+            for item in results:
                 if isinstance(item, CallResult) and item.handoff.meta.pending:
-                    tally.pending += 1
-                    tally.pending_reason = tally.pending_reason or item.handoff.meta.fallback_reason
+                    tally.add_pending(item)  # not written: a re-run extracts it
                     bar.advance(task)
                     continue
                 if isinstance(item, CallResult):
-                    sink.write(item.model_dump_json(exclude_none=True) + "\n")
+                    sink.write(item.model_dump_json(exclude_none=True))
                 else:
-                    reject_sink.write(item.model_dump_json() + "\n")
+                    reject_sink.write(item.model_dump_json())
                 tally.add(item)
                 bar.advance(task)
             bar.update(task, total=tally.written + tally.rejected + tally.pending)
     except CallhandoffError as exc:
         fail(str(exc))
     print_report(report_console, tally, out, rejects_path)
+    if tally.rejected and not tally.written:
+        fail(f"every input was rejected ({tally.rejected}); nothing was processed")
+
+
+def _router(settings: Settings, console: Console) -> Router:
+    """The router on the configured store; says which store, and warns when it is empty."""
+    from callhandoff.routing.router import Router
+    from callhandoff.store.directory import has_records
+
+    router = Router.from_settings(settings)
+    print_store(console, settings)
+    if not has_records(router.engine):
+        console.print(
+            "[bold yellow]warning:[/] the store has no customers, orders or bookings, so "
+            "every call will go to review as unmatched; load your store's records first "
+            "with `callhandoff directory load PATH`",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return router
+
+
+def _backfill(paths: list[str], settings: Settings, recursive: bool, batch_id: str | None) -> None:
+    """Run the Batch API back-fill, printing its progress; the cache then answers the calls."""
+    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.readers import iter_inputs
+    from callhandoff.schema.transcript import Transcript
+    from callhandoff.summarizer.batch_api import BatchBackfill
+    from callhandoff.summarizer.llm_backend import LLMBackend
+
+    console = Console(stderr=True)
+
+    def status(batch: str, state: str, counts: dict[str, int]) -> None:
+        done = counts.get("completed", 0) + counts.get("failed", 0)
+        console.print(f"batch {batch}: {state} ({done}/{counts.get('total', 0)})", highlight=False)
+
+    backend = LLMBackend(settings)
+    try:
+        transcripts = (
+            item
+            for item in iter_inputs(
+                paths,
+                default_destination=settings.default_destination,
+                tz=settings.tz,
+                recursive=recursive,
+            )
+            if isinstance(item, Transcript)
+        )
+        report = BatchBackfill(backend, on_status=status).run(transcripts, batch_id)
+    except CallhandoffError as exc:
+        fail(str(exc))
+    finally:
+        backend.close()
+    console.print(
+        f"batch back-fill: {report.answered} answered, {len(report.failed)} left for live "
+        f"calls, {report.already_cached} already cached; {report.prompt_tokens:,} prompt + "
+        f"{report.completion_tokens:,} completion tokens, ${report.cost_usd:.4f} "
+        "(Batch API price)",
+        highlight=False,
+    )

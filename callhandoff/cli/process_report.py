@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from callhandoff.readers import list_transcript_files
@@ -37,11 +38,6 @@ def estimate_records(paths: list[str], recursive: bool) -> int | None:
     return total
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-
-
 @dataclass
 class Tally:
     """Counts kept while the batch streams by; only the first few calls and rejects are kept."""
@@ -56,6 +52,11 @@ class Tally:
     by_reason: Counter[str] = field(default_factory=Counter)
     first_decided: list[CallResult] = field(default_factory=list)
     first_rejects: list[Rejected] = field(default_factory=list)
+
+    def add_pending(self, item: CallResult) -> None:
+        """Count a call the run's budget left for the next run."""
+        self.pending += 1
+        self.pending_reason = self.pending_reason or item.handoff.meta.fallback_reason
 
     def add(self, item: CallResult | Rejected) -> None:
         """Count one output of the pipeline."""
@@ -80,7 +81,7 @@ def _counts(title: str, column: str, counts: Counter[str]) -> Table:
     table.add_column(column, style="cyan")
     table.add_column("calls", justify="right")
     for key, count in counts.most_common():
-        table.add_row(key, str(count))
+        table.add_row(escape(key), str(count))
     return table
 
 
@@ -88,15 +89,19 @@ def _decisions(tally: Tally) -> Table:
     shown = len(tally.first_decided)
     more = f" (first {shown} of {tally.written})" if tally.written > shown else ""
     table = Table(title=f"Decisions{more}", title_justify="left")
-    for column in ("call", "decision", "reasons", "action"):
-        table.add_column(column, overflow="fold")
+    codes = [r.code for item in tally.first_decided if item.decision for r in item.decision.reasons]
+    table.add_column("call", overflow="fold")
+    table.add_column("decision", no_wrap=True)
+    # one reason code per line, never broken inside a code
+    table.add_column("reasons", no_wrap=True, min_width=max(map(len, codes), default=7))
+    table.add_column("action", no_wrap=True)
     for item in tally.first_decided:
         assert item.decision is not None
         table.add_row(
-            item.call_id,
+            escape(item.call_id),
             item.decision.kind.value,
-            ", ".join(reason.code for reason in item.decision.reasons),
-            item.action.action if item.action else "",
+            "\n".join(escape(reason.code) for reason in item.decision.reasons),
+            escape(item.action.action) if item.action else "",
         )
     return table
 
@@ -110,18 +115,21 @@ def print_report(console: Console, tally: Tally, out: str, rejects_path: Path) -
     if tally.by_decision:
         console.print(_counts("Handoffs by decision", "decision", tally.by_decision))
         console.print(_counts("Decision reasons", "reason", tally.by_reason))
-    console.print(f"[bold]{tally.written}[/] handoffs written to {out}")
+    where = out if out == "-" else str(Path(out).resolve())
+    console.print(f"[bold]{tally.written}[/] handoffs written to {escape(where)}", soft_wrap=True)
     if tally.pending:
         console.print(
             f"[bold yellow]{tally.pending}[/] calls left pending, not failed: "
-            f"{tally.pending_reason or 'the run budget was reached'}. Run the same command "
-            "again to continue; the calls already done come from the cache.",
+            f"{escape(tally.pending_reason or 'the run budget was reached')}. Run the same "
+            "command again to continue; the calls already done come from the cache.",
             highlight=False,
+            soft_wrap=True,
         )
     if not tally.rejected:
         console.print("0 inputs rejected")
         return
-    console.print(f"[bold red]{tally.rejected}[/] inputs rejected, kept in {rejects_path}:")
+    kept = escape(str(rejects_path.resolve()))
+    console.print(f"[bold red]{tally.rejected}[/] inputs rejected, kept in {kept}:", soft_wrap=True)
     for reject in tally.first_rejects:
         console.print(
             "  " + reject.message(), style="red", markup=False, highlight=False, soft_wrap=True

@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from callhandoff.schema.handoff import Handoff
-from callhandoff.schema.result import CallResult
-
 
 def schema(
     result: Annotated[
@@ -17,5 +14,8 @@ def schema(
     ] = False,
 ) -> None:
     """Print the JSON Schema of the handoff that extraction produces."""
+    from callhandoff.schema.handoff import Handoff
+    from callhandoff.schema.result import CallResult
+
     model = CallResult if result else Handoff
     typer.echo(json.dumps(model.model_json_schema(), indent=2))

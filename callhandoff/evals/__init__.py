@@ -1,1 +1,1 @@
-"""evals stage."""
+"""The eval suite: gold datasets, scorers, metrics, runs, reports, compare, gate, judge."""

@@ -1,142 +1,103 @@
-"""Compare two runs: metric deltas and the items that flipped between right and wrong.
+"""Compare two runs: per-metric tests, a verdict, every changed item and the configuration diff.
 
 Both runs are re-scored from their stored outputs with the same decision-cost
 weights and over the items they share, so the comparison is like for like even if
-the runs were scored with different thresholds files or dataset versions. Only
-repeat 0 of each run is compared.
+the runs were scored with different thresholds files or dataset versions. Quality
+comes from repeat 0 of each run; the other repeats only measure how much latency
+varies from run to run. The statistics are in `evals.stats`, the per-item form
+of each metric in `evals.paired`, the verdict rule in `evals.verdict`.
+
+Everything here is a plain function returning pydantic models; the CLI and the
+HTML report only render them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from callhandoff.evals.changes import (
+    ChangeKind,
+    ChangeSummary,
+    ItemChange,
+    all_changes,
+    summarize_changes,
+)
 from callhandoff.evals.costs import DecisionCosts
+from callhandoff.evals.defaults import DEFAULT_RESAMPLES, DEFAULT_SEED
 from callhandoff.evals.fields import FIELD_NAMES
 from callhandoff.evals.metrics import score_runs
+from callhandoff.evals.paired import discordant, paired_metrics
+from callhandoff.evals.provenance import ConfigRow, RunSource, config_diff
 from callhandoff.evals.records import ItemRun
-from callhandoff.evals.scoring import ItemScore
-
-# Metrics where a smaller number is better; every other metric is better higher.
-LOWER_IS_BETTER_PREFIXES: tuple[str, ...] = (
-    "decision.cost_error",
-    "grounding.",
-    "calibration.",
-    "tokens.",
-    "cost.",
-    "latency.",
-    "fallback.",
+from callhandoff.evals.stats import (
+    bootstrap_weights,
+    mcnemar_exact,
+    paired_bootstrap,
 )
-HEADLINE_METRICS: tuple[str, ...] = (
-    "intent.accuracy",
-    "intent.macro_f1",
-    "risk_flags.micro_f1",
-    "risk_flags.macro_f1",
-    "decision.accuracy",
-    "decision.cost_error",
-    "grounding.violations_per_item",
-    "grounding.violation_rate",
-    "calibration.ece",
-    "tokens.per_item",
-    "cost.usd_per_item",
-    "latency.p50_ms",
-    "latency.p95_ms",
+from callhandoff.evals.verdict import (
+    HEADLINE_METRICS,
+    LATENCY_SHARES,
+    MetricTest,
+    Verdict,
+    decide,
+    latency_test,
+    lower_is_better,
+    metric_test,
+    repeat_spread,
 )
 
-Direction = Literal["right_to_wrong", "wrong_to_right"]
+__all__ = ["HEADLINE_METRICS", "Comparison", "compare_runs", "lower_is_better"]
 
-
-def lower_is_better(metric: str) -> bool:
-    """True for error-like metrics (cost, latency, violations, calibration error)."""
-    return metric.startswith(LOWER_IS_BETTER_PREFIXES) or metric.endswith(".ece")
-
-
-class MetricDelta(BaseModel):
-    metric: str
-    a: float | None
-    b: float | None
-
-    @property
-    def delta(self) -> float | None:
-        """b - a, None when either side was not measured."""
-        return None if self.a is None or self.b is None else self.b - self.a
-
-    @property
-    def improved(self) -> bool | None:
-        """Whether B is better than A on this metric (None when equal or unmeasured)."""
-        delta = self.delta
-        if delta is None or abs(delta) < 1e-12:
-            return None
-        return delta < 0 if lower_is_better(self.metric) else delta > 0
-
-
-class Flip(BaseModel):
-    """One field of one item that was right in one run and wrong in the other."""
-
-    item_id: str
-    field: str
-    direction: Direction
-    gold: str
-    a: str
-    b: str
+FIELD_METRICS: tuple[str, ...] = tuple(
+    f"field.{name}.{stat}" for name in FIELD_NAMES for stat in ("exact_match", "f1")
+)
 
 
 class Comparison(BaseModel):
+    """Run B against run A over the items both scored."""
+
     run_a: str
     run_b: str
     same_dataset: bool
     items_compared: int
-    deltas: list[MetricDelta] = Field(default_factory=list)
-    flips: list[Flip] = Field(default_factory=list)
+    verdict: Verdict
+    tests: list[MetricTest] = Field(default_factory=list)
+    changes: list[ItemChange] = Field(default_factory=list)
+    change_summary: list[ChangeSummary] = Field(default_factory=list)
+    config: list[ConfigRow] = Field(default_factory=list)
     only_in_a: list[str] = Field(default_factory=list)
     only_in_b: list[str] = Field(default_factory=list)
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
 
-    def flipped(self, direction: Direction) -> list[Flip]:
-        """The flips in one direction, in item order."""
-        return [flip for flip in self.flips if flip.direction == direction]
+    def changed(self, kind: ChangeKind) -> list[ItemChange]:
+        """The changes of one kind, decisions first, largest cost effect first."""
+        return [change for change in self.changes if change.kind == kind]
+
+    def test(self, metric: str) -> MetricTest | None:
+        """The test of one metric, if it was compared."""
+        return next((t for t in self.tests if t.metric == metric), None)
+
+    @property
+    def headline(self) -> list[MetricTest]:
+        """The headline metrics' tests, in headline order."""
+        return [t for t in self.tests if t.metric in HEADLINE_METRICS]
+
+    @property
+    def moved_fields(self) -> list[MetricTest]:
+        """Per-field metrics whose value changed."""
+        return [
+            t
+            for t in self.tests
+            if t.metric.startswith("field.") and t.outcome not in ("unchanged", "not measured")
+        ]
 
 
-def _show(values: Sequence[str] | str | None) -> str:
-    if values is None:
-        return "—"
-    if isinstance(values, str):
-        return values
-    return ", ".join(values) if values else "—"
-
-
-def _field_flips(a: ItemScore, b: ItemScore) -> list[Flip]:
-    flips: list[Flip] = []
-    for name in FIELD_NAMES:
-        out_a, out_b = a.fields[name], b.fields[name]
-        if out_a.exact == out_b.exact:
-            continue
-        flips.append(
-            Flip(
-                item_id=a.item_id,
-                field=name,
-                direction="right_to_wrong" if out_a.exact else "wrong_to_right",
-                gold=_show(out_a.gold),
-                a=_show(out_a.pred),
-                b=_show(out_b.pred),
-            )
-        )
-    if a.decision_gold is not None and (a.decision_pred or b.decision_pred):
-        right_a = a.decision_pred == a.decision_gold
-        right_b = b.decision_pred == b.decision_gold
-        if right_a != right_b:
-            flips.append(
-                Flip(
-                    item_id=a.item_id,
-                    field="decision",
-                    direction="right_to_wrong" if right_a else "wrong_to_right",
-                    gold=a.decision_gold,
-                    a=_show(a.decision_pred),
-                    b=_show(b.decision_pred),
-                )
-            )
-    return flips
+def _first_repeat(items: Sequence[ItemRun], keep: set[str]) -> list[ItemRun]:
+    runs = [r for r in items if r.repeat == 0 and r.item_id in keep]
+    return sorted(runs, key=lambda r: r.item_id)
 
 
 def compare_runs(
@@ -146,34 +107,52 @@ def compare_runs(
     items_b: Sequence[ItemRun],
     *,
     costs: DecisionCosts | None = None,
-    same_dataset: bool = True,
+    configs: tuple[RunSource, RunSource] | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
 ) -> Comparison:
-    """Per-metric deltas (B - A) and every field flip, over the items both runs scored."""
-    first_a = [r for r in items_a if r.repeat == 0]
-    first_b = [r for r in items_b if r.repeat == 0]
-    ids_a = {r.item_id for r in first_a}
-    ids_b = {r.item_id for r in first_b}
+    """Tests of every headline and per-field metric (B - A), the verdict and the changes."""
+    costs = costs or DecisionCosts()
+    ids_a = {r.item_id for r in items_a if r.repeat == 0}
+    ids_b = {r.item_id for r in items_b if r.repeat == 0}
     common = ids_a & ids_b
-    scores_a, metrics_a = score_runs([r for r in first_a if r.item_id in common], costs)
-    scores_b, metrics_b = score_runs([r for r in first_b if r.item_id in common], costs)
+    scores_a, metrics_a = score_runs(_first_repeat(items_a, common), costs)
+    scores_b, metrics_b = score_runs(_first_repeat(items_b, common), costs)
     flat_a, flat_b = metrics_a.flat(), metrics_b.flat()
-    field_metrics = [
-        f"field.{name}.{stat}" for name in FIELD_NAMES for stat in ("exact_match", "f1")
-    ]
-    deltas = [
-        MetricDelta(metric=metric, a=flat_a.get(metric), b=flat_b.get(metric))
-        for metric in (*HEADLINE_METRICS, *field_metrics)
-        if flat_a.get(metric) is not None or flat_b.get(metric) is not None
-    ]
-    by_id_b = {score.item_id: score for score in scores_b}
-    flips = [flip for score in scores_a for flip in _field_flips(score, by_id_b[score.item_id])]
+    paired = paired_metrics([*scores_a, *scores_b], costs)
+    weights = bootstrap_weights(len(common), resamples, seed) if common else None
+    tests: list[MetricTest] = []
+    for name in (*HEADLINE_METRICS, *FIELD_METRICS):
+        a, b = flat_a.get(name), flat_b.get(name)
+        if name in LATENCY_SHARES:
+            share = LATENCY_SHARES[name]
+            spreads = [s for s in (repeat_spread(items_a, share), repeat_spread(items_b, share))
+                       if s is not None]  # fmt: skip
+            tests.append(latency_test(name, a, b, max(spreads) if spreads else None))
+            continue
+        metric = paired.get(name)
+        if metric is None or weights is None or a is None or b is None:
+            tests.append(metric_test(name, a, b))
+            continue
+        interval = paired_bootstrap(
+            metric.matrix(scores_a), metric.matrix(scores_b), metric.reduce, weights
+        )
+        counts = discordant(metric, scores_a, scores_b)
+        p_value = mcnemar_exact(*counts) if counts is not None else None
+        tests.append(metric_test(name, a, b, interval=interval, discordant=counts, p_value=p_value))
+    changes = all_changes(scores_a, scores_b, costs)
     return Comparison(
         run_a=run_a,
         run_b=run_b,
-        same_dataset=same_dataset,
+        same_dataset=configs is None or configs[0].dataset_version == configs[1].dataset_version,
         items_compared=len(common),
-        deltas=deltas,
-        flips=flips,
+        verdict=decide(tests),
+        tests=tests,
+        changes=changes,
+        change_summary=summarize_changes(changes),
+        config=config_diff(*configs) if configs is not None else [],
         only_in_a=sorted(ids_a - ids_b),
         only_in_b=sorted(ids_b - ids_a),
+        resamples=resamples,
+        seed=seed,
     )

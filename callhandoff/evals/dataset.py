@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from callhandoff.evals.gold import GoldItem
+from callhandoff.evals.sampling import stratified_sample
 from callhandoff.exceptions import InputError, NotFoundError
 
 
@@ -29,6 +30,8 @@ class Dataset:
     items: tuple[GoldItem, ...]
     split: str | None = None
     origin: str | None = None
+    sample_size: int | None = None
+    sample_seed: int | None = None
 
     @property
     def short_version(self) -> str:
@@ -91,11 +94,17 @@ def load_dataset(
     split: str | None = None,
     origin: str | None = None,
     limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
 ) -> Dataset:
     """Read a dataset file, then keep the items of `split` / `origin` (first `limit`).
 
-    The version is that of the whole file, so filtered runs of one file share it.
+    With `sample`, a stratified random sample of that many items by origin and
+    intent (`seed`) instead of the first `limit`. The version is that of the
+    whole file, so filtered runs of one file share it.
     """
+    if limit is not None and sample is not None:
+        raise InputError("give either a limit (the first N items) or a sample, not both")
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(
@@ -120,4 +129,14 @@ def load_dataset(
         kept = kept[:limit]
     if not kept:
         raise InputError(f"no items with split={split!r} origin={origin!r}", path=file)
-    return Dataset(path=str(file), version=version, items=tuple(kept), split=split, origin=origin)
+    if sample is not None:
+        kept = stratified_sample(kept, sample, seed)
+    return Dataset(
+        path=str(file),
+        version=version,
+        items=tuple(kept),
+        split=split,
+        origin=origin,
+        sample_size=sample,
+        sample_seed=seed if sample is not None else None,
+    )

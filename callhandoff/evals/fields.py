@@ -45,29 +45,34 @@ def _one(value: object) -> list[object]:
     return [] if value is None or value == [] else [value]
 
 
+def _said(item: Extracted[Any], value: object) -> Pred:
+    """`value` predicted with the confidence and evidence of `item`."""
+    return Pred(value, item.confidence, item.evidence.turn, item.evidence.quote)
+
+
 def _pred(item: Extracted[Any] | None) -> list[Pred]:
-    return [] if item is None else [Pred(item.value, item.confidence)]
+    return [] if item is None else [_said(item, item.value)]
 
 
 def _preds(items: Sequence[Extracted[Any]]) -> list[Pred]:
-    return [Pred(item.value, item.confidence) for item in items]
+    return [_said(item, item.value) for item in items]
 
 
 def _deadline_text(handoff: Handoff) -> list[Pred]:
     deadline = handoff.exception.deadline
-    return [] if deadline is None else [Pred(deadline.value.text, deadline.confidence)]
+    return [] if deadline is None else [_said(deadline, deadline.value.text)]
 
 
 def _deadline_date(handoff: Handoff) -> list[Pred]:
     deadline = handoff.exception.deadline
     if deadline is None or deadline.value.date is None:
         return []
-    return [Pred(deadline.value.date, deadline.confidence)]
+    return [_said(deadline, deadline.value.date)]
 
 
 def _injection(handoff: Handoff) -> list[Pred]:
     found = handoff.prompt_injection
-    return [] if found is None else [Pred(True, found.confidence)]
+    return [] if found is None else [_said(found, True)]
 
 
 FIELDS: tuple[FieldSpec, ...] = (

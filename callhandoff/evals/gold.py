@@ -75,10 +75,16 @@ class GoldItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="Stable item id: 'hw-0001' (hand-written) or 'cucom-conv_0123'.")
-    origin: Literal["handwritten", "cucom", "abcd"]
+    origin: Literal["handwritten", "cucom", "abcd", "review"] = Field(
+        description="review: a call a reviewer approved in the review queue (its values as gold)."
+    )
     split: Literal["train", "dev"] = Field(
         description="train: may be used to fit the offline classifier; dev: scoring only."
     )
     transcript: Transcript
     gold: GoldLabels
     notes: str | None = Field(default=None, description="Labeller's note on a hard call.")
+    corrected_fields: list[str] = Field(
+        default_factory=list,
+        description="For review items: the fields the reviewer changed from the extraction.",
+    )

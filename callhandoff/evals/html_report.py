@@ -1,7 +1,8 @@
-"""A self-contained HTML report of one run: tables plus inline SVG charts, no scripts.
+"""A self-contained HTML report of one run: tables, inline SVG charts and the wrong items.
 
-The file has no external references (no CDN, no fonts, no JavaScript), so it can
-be attached to a pull request or opened from a CI artefact offline.
+The file has no external references (no CDN, no fonts, no images; the item filter
+is a few lines of inline JavaScript), so it can be attached to a pull request or
+opened from a CI artefact offline.
 """
 
 from __future__ import annotations
@@ -11,29 +12,14 @@ from html import escape
 from pathlib import Path
 
 from callhandoff.evals import svg
+from callhandoff.evals.breakdown import Breakdown
+from callhandoff.evals.html_common import page, table
+from callhandoff.evals.html_items import items_section
+from callhandoff.evals.item_views import ItemView
 from callhandoff.evals.metric_models import RunMetrics
-from callhandoff.evals.report import fmt, headline_rows, ordered_labels, run_rows
+from callhandoff.evals.report import fmt, fmt_value, headline_rows, ordered_labels, run_rows
 from callhandoff.evals.runs import RunRecord
 from callhandoff.schema.enums import DecisionKind, Intent
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933;
-padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d9dde3}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}
-th,td{border:1px solid #d9dde3;padding:.25rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left}th{background:#f3f5f8}
-.charts{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
-.note{color:#6b7785;font-size:.85rem}
-"""
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _field_section(metrics: RunMetrics) -> str:
@@ -53,7 +39,7 @@ def _field_section(metrics: RunMetrics) -> str:
         if metrics.agreement is not None:
             row.append(fmt(f.agreement))
         rows.append(row)
-    return f'<h2>Per field</h2><div class="charts">{chart}</div>{_table(headers, rows)}'
+    return f'<h2>Per field</h2><div class="charts">{chart}</div>{table(headers, rows)}'
 
 
 def _confusion(
@@ -75,7 +61,7 @@ def _intent_section(metrics: RunMetrics) -> str:
     return (
         f"<h2>Intent</h2><p>accuracy {fmt(metrics.intent.accuracy)} · macro-F1 "
         f'{fmt(metrics.intent.macro_f1)}</p><div class="charts">{chart}'
-        f"{_table(['intent', 'support', 'predicted', 'P', 'R', 'F1'], per_label)}</div>"
+        f"{table(['intent', 'support', 'predicted', 'P', 'R', 'F1'], per_label)}</div>"
     )
 
 
@@ -88,7 +74,7 @@ def _risk_and_decision(metrics: RunMetrics) -> str:
     html = (
         f"<h2>Risk flags</h2><p>micro P/R/F1 {fmt(micro.precision)} / {fmt(micro.recall)} / "
         f"{fmt(micro.f1)} · macro-F1 {fmt(metrics.risk_flags.macro_f1)}</p>"
-        f"{_table(['flag', 'support', 'predicted', 'P', 'R', 'F1'], risk)}"
+        f"{table(['flag', 'support', 'predicted', 'P', 'R', 'F1'], risk)}"
     )
     decision = metrics.decision
     html += (
@@ -127,31 +113,70 @@ def _calibration_and_usage(metrics: RunMetrics) -> str:
 def _grounding_section(metrics: RunMetrics) -> str:
     grounding = metrics.grounding
     rows = [[v.item_id, v.field, v.value, v.reason] for v in grounding.examples]
-    table = _table(["item", "field", "value", "why"], rows) if rows else "<p>none</p>"
+    listing = table(["item", "field", "value", "why"], rows) if rows else "<p>none</p>"
     return (
         f"<h2>Grounding violations</h2><p>{grounding.violations} of "
         f"{grounding.values_checked} values ({fmt(grounding.violation_rate)}) in "
-        f"{grounding.items_with_violations} items</p>{table}"
+        f"{grounding.items_with_violations} items</p>{listing}"
     )
 
 
-def render_html(record: RunRecord) -> str:
-    """The whole report as one HTML document."""
-    metrics = record.metrics
-    title = f"callhandoff eval {record.run_id}"
+def _summary_section(metrics: RunMetrics) -> str:
+    summary = metrics.summary
+    rows = [[i.item_id, ", ".join(i.missing) or "—", ", ".join(i.invented) or "—"]
+            for i in summary.issues]  # fmt: skip
+    table_html = table(["item", "facts missing", "invented values"], rows) if rows else ""
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{escape(title)}</h1>{_table(['run', ''], run_rows(record))}"
-        f"<h2>Headline metrics</h2>{_table(['metric', 'value'], headline_rows(metrics))}"
-        f"{_field_section(metrics)}{_intent_section(metrics)}{_risk_and_decision(metrics)}"
-        f"{_calibration_and_usage(metrics)}{_grounding_section(metrics)}"
-        f'<p class="note">Metric definitions: docs/evals.md.</p></body></html>'
+        f"<h2>Summaries</h2><p>required facts named {fmt(summary.facts_recall)} "
+        f"({summary.facts_present} of {summary.facts_required}) · summaries naming every fact "
+        f"{fmt(summary.all_facts_rate)} · words {fmt(summary.words_mean, 1)} on average · over "
+        f"length {fmt(summary.over_length_rate)} · invented values per summary "
+        f"{fmt(summary.invented_per_item)}</p>{table_html}"
     )
 
 
-def write_html(record: RunRecord, path: Path) -> Path:
-    """Write the report to `path` (folders created) and return it."""
+def breakdown_section(result: Breakdown) -> str:
+    """Every metric per group (e.g. per origin) and for the whole run."""
+    rows = [[name, *(fmt_value(name, value) for value in values)] for name, values in result.rows()]
+    return f"<h2>By {escape(result.by)}</h2>{table(['metric', *result.columns], rows)}"
+
+
+def render_html(
+    record: RunRecord,
+    *,
+    items: Sequence[ItemView] = (),
+    breakdown: Breakdown | None = None,
+    verdicts: dict[str, str] | None = None,
+) -> str:
+    """The whole report as one HTML document (`items`: the wrong items to show whole)."""
+    metrics = record.metrics
+    body = (
+        f"{table(['run', ''], run_rows(record))}"
+        f"<h2>Headline metrics</h2>{table(['metric', 'value'], headline_rows(metrics))}"
+        f"{breakdown_section(breakdown) if breakdown is not None else ''}"
+        f"{_field_section(metrics)}{_intent_section(metrics)}{_risk_and_decision(metrics)}"
+        f"{_summary_section(metrics)}{_calibration_and_usage(metrics)}"
+        f"{_grounding_section(metrics)}{items_section(items, verdicts) if items else ''}"
+    )
+    return page(f"callhandoff eval {record.run_id}", body, script=bool(items))
+
+
+def write_page(html: str, path: Path) -> Path:
+    """Write an HTML page to `path` (folders created) and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(record), encoding="utf-8")
+    path.write_text(html, encoding="utf-8")
     return path
+
+
+def write_html(
+    record: RunRecord,
+    path: Path,
+    *,
+    items: Sequence[ItemView] = (),
+    breakdown: Breakdown | None = None,
+    verdicts: dict[str, str] | None = None,
+) -> Path:
+    """Write the run's report to `path` (folders created) and return it."""
+    return write_page(
+        render_html(record, items=items, breakdown=breakdown, verdicts=verdicts), path
+    )

@@ -130,6 +130,30 @@ class CalibrationMetrics(BaseModel):
     bins: list[CalibrationBin] = Field(default_factory=list)
 
 
+class SummaryIssue(BaseModel):
+    """A summary that misses a required fact or names a value the call never had."""
+
+    item_id: str
+    missing: list[str] = Field(default_factory=list, description="`kind: value` of each fact.")
+    invented: list[str] = Field(default_factory=list)
+
+
+class SummaryMetrics(BaseModel):
+    """Summaries scored against the gold facts and the transcript (`evals.summaries`)."""
+
+    items: int = Field(default=0, description="Items whose handoff had a summary to score.")
+    facts_required: int = 0
+    facts_present: int = 0
+    facts_recall: float | None = None
+    all_facts_rate: float | None = Field(default=None, description="Share naming every fact.")
+    words_mean: float | None = None
+    over_length_rate: float | None = None
+    invented: int = 0
+    invented_per_item: float | None = None
+    invented_rate: float | None = Field(default=None, description="Share with any invented value.")
+    issues: list[SummaryIssue] = Field(default_factory=list)
+
+
 class AgreementMetrics(BaseModel):
     """With repeats: the share of items predicted identically every time."""
 
@@ -151,6 +175,7 @@ class RunMetrics(BaseModel):
     grounding: GroundingMetrics = Field(default_factory=GroundingMetrics)
     calibration: CalibrationMetrics = Field(default_factory=CalibrationMetrics)
     usage: UsageMetrics = Field(default_factory=UsageMetrics)
+    summary: SummaryMetrics = Field(default_factory=SummaryMetrics)
     agreement: AgreementMetrics | None = None
 
     def flat(self) -> dict[str, float | None]:
@@ -178,6 +203,13 @@ class RunMetrics(BaseModel):
         out["latency.p50_ms"] = usage.latency_p50_ms
         out["latency.p95_ms"] = usage.latency_p95_ms
         out["fallback.rate"] = usage.fallback_rate
+        summary = self.summary
+        out["summary.facts_recall"] = summary.facts_recall
+        out["summary.all_facts_rate"] = summary.all_facts_rate
+        out["summary.words_mean"] = summary.words_mean
+        out["summary.over_length_rate"] = summary.over_length_rate
+        out["summary.invented_per_item"] = summary.invented_per_item
+        out["summary.invented_rate"] = summary.invented_rate
         for name, field in self.fields.items():
             for stat in ("exact_match", "precision", "recall", "f1", "ece"):
                 out[f"field.{name}.{stat}"] = getattr(field, stat)

@@ -14,6 +14,8 @@ Definitions (all per run, over the items of repeat 0 unless said otherwise):
   per item and as a share of all values checked.
 - calibration: ECE per field and pooled, from (confidence, correct) pairs.
 - usage: tokens, cost and latency per item (over every repeat).
+- summaries: required gold facts named (recall), words, invented values
+  (`evals.summaries`), over the items whose handoff has a summary.
 - agreement (with repeats): share of items whose normalised prediction is
   identical in every repeat.
 """
@@ -39,6 +41,8 @@ from callhandoff.evals.metric_models import (
     LabelMetrics,
     RiskMetrics,
     RunMetrics,
+    SummaryIssue,
+    SummaryMetrics,
     UsageMetrics,
     ViolationRow,
 )
@@ -47,6 +51,7 @@ from callhandoff.evals.scoring import ItemScore, score_item
 from callhandoff.schema.enums import RiskFlag
 
 MAX_VIOLATION_EXAMPLES = 200
+MAX_SUMMARY_ISSUES = 200
 
 
 # --- building blocks -----------------------------------------------------------------
@@ -210,6 +215,37 @@ def grounding_metrics(scores: Sequence[ItemScore]) -> GroundingMetrics:
     )
 
 
+def summary_metrics(scores: Sequence[ItemScore]) -> SummaryMetrics:
+    """Facts named, length and invented values of the summaries."""
+    scored = [(s.item_id, s.summary) for s in scores if s.summary is not None]
+    summaries = [summary for _, summary in scored]
+    required = sum(len(summary.facts) for summary in summaries)
+    present = sum(len(summary.facts) - len(summary.missing) for summary in summaries)
+    invented = sum(len(summary.invented) for summary in summaries)
+    issues = [
+        SummaryIssue(
+            item_id=item_id,
+            missing=[f"{fact.kind}: {fact.value}" for fact in summary.missing],
+            invented=summary.invented,
+        )
+        for item_id, summary in scored
+        if summary.missing or summary.invented
+    ][:MAX_SUMMARY_ISSUES]
+    return SummaryMetrics(
+        items=len(summaries),
+        facts_required=required,
+        facts_present=present,
+        facts_recall=ratio(present, required),
+        all_facts_rate=ratio(sum(not s.missing for s in summaries), len(summaries)),
+        words_mean=ratio(sum(s.words for s in summaries), len(summaries)),
+        over_length_rate=ratio(sum(s.over_length for s in summaries), len(summaries)),
+        invented=invented,
+        invented_per_item=ratio(invented, len(summaries)),
+        invented_rate=ratio(sum(bool(s.invented) for s in summaries), len(summaries)),
+        issues=issues,
+    )
+
+
 def usage_metrics(scores: Sequence[ItemScore]) -> UsageMetrics:
     """Tokens, cost and latency over every call of the run (all repeats)."""
     latencies = [s.latency_ms for s in scores]
@@ -293,6 +329,7 @@ def compute_metrics(scores: Sequence[ItemScore], costs: DecisionCosts | None = N
             ece=expected_calibration_error(pairs), pairs=len(pairs), bins=reliability_bins(pairs)
         ),
         usage=usage_metrics(scores),
+        summary=summary_metrics(primary),
         agreement=agreement,
     )
 

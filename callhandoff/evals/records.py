@@ -48,3 +48,6 @@ class RunOutput:
     repeat: int
     started_at: datetime
     duration_s: float
+    policy_path: str | None = None
+    policy_hash: str | None = None
+    classifier_version: str | None = None

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
-from callhandoff.evals.compare import Comparison, Direction
-from callhandoff.evals.gate import GateResult
+from callhandoff.evals.breakdown import Breakdown
+from callhandoff.evals.gate import Check, GateResult
 from callhandoff.evals.metric_models import RunMetrics
+from callhandoff.evals.provenance import config_rows, subset_text
 from callhandoff.evals.runs import RunRecord
 from callhandoff.evals.scoring import ItemScore
 from callhandoff.schema.enums import DecisionKind, Intent
 
 NONE = "—"
+
+
+def fmt_value(metric: str, value: float | None) -> str:
+    """A metric value with the precision its unit needs."""
+    if value is None:
+        return NONE
+    if metric.startswith(("latency.", "tokens.")) or metric in ("items", "summary.words_mean"):
+        return f"{value:.1f}" if metric != "items" else f"{value:.0f}"
+    if metric.startswith("cost."):
+        return f"{value:.4f}"
+    return f"{value:.3f}"
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -25,6 +38,11 @@ def fmt(value: float | None, digits: int = 3) -> str:
 def fmt_signed(value: float | None, digits: int = 3) -> str:
     """A delta with its sign."""
     return NONE if value is None else f"{value:+.{digits}f}"
+
+
+def compact_table(title: str) -> Table:
+    """A table whose columns are one space apart, so seven columns fit 80 characters."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0))
 
 
 def ordered_labels(seen: Iterable[str], order: Sequence[str]) -> list[str]:
@@ -62,24 +80,19 @@ def headline_rows(metrics: RunMetrics) -> list[tuple[str, str]]:
         ),
         ("answered from cache", fmt(usage.cached_rate)),
         ("fallback rate", fmt(usage.fallback_rate)),
+        ("summary: required facts named", fmt(metrics.summary.facts_recall)),
+        ("summary: invented values / item", fmt(metrics.summary.invented_per_item)),
+        ("summary: words (mean)", fmt(metrics.summary.words_mean, 1)),
     ]
 
 
 def run_rows(record: RunRecord) -> list[tuple[str, str]]:
     """How the run was made, as (name, value) rows."""
-    filters = ", ".join(
-        f"{key}={value}"
-        for key, value in (("split", record.split), ("origin", record.origin))
-        if value
-    )
     return [
         ("run id", record.run_id),
         ("created", record.created_at.isoformat(timespec="seconds")),
         ("label", record.label or NONE),
-        ("dataset", f"{record.dataset_path} ({filters or 'all items'})"),
-        ("dataset version", record.dataset_version[:12]),
-        ("backend / model", f"{record.backend} / {record.model or NONE}"),
-        ("prompt", f"{record.prompt_id or NONE} {(record.prompt_hash or '')[:12]}".strip()),
+        *config_rows(record),
         ("repeats", str(record.repeats)),
         ("duration", f"{record.duration_s:.1f} s"),
     ]
@@ -88,8 +101,8 @@ def run_rows(record: RunRecord) -> list[tuple[str, str]]:
 def run_table(record: RunRecord) -> Table:
     """How the run was made."""
     table = Table(title=f"Eval run {record.run_id}", title_justify="left", show_header=False)
-    table.add_column(style="cyan")
-    table.add_column()
+    table.add_column(style="cyan", no_wrap=True)
+    table.add_column(overflow="fold")
     for name, value in run_rows(record):
         table.add_row(name, value)
     return table
@@ -107,11 +120,16 @@ def headline_table(metrics: RunMetrics) -> Table:
 
 def field_table(metrics: RunMetrics) -> Table:
     """Per-field exact match, P/R/F1, support, ECE (and agreement with repeats)."""
-    table = Table(title="Per field (support = items with a gold value)", title_justify="left")
-    for name in ("field", "type", "support", "predicted", "EM", "P", "R", "F1", "ECE"):
-        table.add_column(name, justify="left" if name in ("field", "type") else "right")
+    title = "Per field (support: items with a gold value"
     if metrics.agreement is not None:
-        table.add_column(f"agree×{metrics.agreement.repeats}", justify="right")
+        title += f"; agree: same in all {metrics.agreement.repeats} repeats"
+    table = compact_table(title + ")")
+    table.min_width = len(title) + 1
+    for name in ("field", "type", "support", "predicted", "EM", "P", "R", "F1", "ECE"):
+        table.add_column(name, justify="left" if name in ("field", "type") else "right",
+                         no_wrap=True)  # fmt: skip
+    if metrics.agreement is not None:
+        table.add_column("agree", justify="right", no_wrap=True)
     for field in metrics.fields.values():
         row = [
             field.name,
@@ -188,10 +206,46 @@ def usage_table(metrics: RunMetrics) -> Table:
     return table
 
 
-def run_report(record: RunRecord) -> Group:
+def breakdown_table(result: Breakdown) -> Table:
+    """Every metric per group (e.g. origin) and for the whole run."""
+    table = compact_table(f"By {result.by}")
+    table.add_column("metric", overflow="fold")
+    for column in result.columns:
+        table.add_column(column, justify="right", no_wrap=True)
+    for name, values in result.rows():
+        table.add_row(name, *(fmt_value(name, value) for value in values))
+    return table
+
+
+def list_table(records: Sequence[RunRecord]) -> Table:
+    """Stored runs with what they ran with and their headline figures; ids never cut.
+
+    The run id is the UTC time the run started (`YYYYMMDD-HHMMSS-xxxx`).
+    """
+    table = compact_table("Eval runs, newest first (run id = UTC start time)")
+    table.add_column("run", no_wrap=True, min_width=20)
+    table.add_column("label / setup", overflow="fold", ratio=1)
+    for name in ("items", "intent", "dec.", "cost"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in records:
+        rows = dict(config_rows(r))
+        setup = [r.label or "", f"{rows['backend']} / {rows['model']}"]
+        setup += [f"{name} {rows[name]}" for name in ("prompt", "policy", "classifier")
+                  if rows[name] != NONE]  # fmt: skip
+        setup.append(f"data {r.dataset_version[:8]}, {subset_text(r)}")
+        m = r.metrics
+        table.add_row(r.run_id, "\n".join(line for line in setup if line), str(m.items),
+                      fmt(m.intent.accuracy), fmt(m.decision.accuracy),
+                      fmt(m.decision.cost_error))  # fmt: skip
+    return table
+
+
+def run_report(record: RunRecord, breakdown: Breakdown | None = None) -> Group:
     """Everything `callhandoff eval report` prints for one run."""
     metrics = record.metrics
     parts: list[Table] = [run_table(record), headline_table(metrics), field_table(metrics)]
+    if breakdown is not None:
+        parts.append(breakdown_table(breakdown))
     parts.append(
         confusion_table("Intent confusion", metrics.intent.confusion, [i.value for i in Intent])
     )
@@ -205,34 +259,6 @@ def run_report(record: RunRecord) -> Group:
             )
         )
     return Group(*parts)
-
-
-def comparison_report(comparison: Comparison, limit: int = 50) -> Group:
-    """Metric deltas, then the flipped items with gold, A and B side by side."""
-    deltas = Table(title=f"{comparison.run_a} (A) → {comparison.run_b} (B)", title_justify="left")
-    for name in ("metric", "A", "B", "B - A"):
-        deltas.add_column(name, justify="left" if name == "metric" else "right")
-    for delta in comparison.deltas:
-        if (
-            delta.metric.startswith("field.")
-            and delta.improved is None
-            and None
-            not in (
-                delta.a,
-                delta.b,
-            )
-        ):
-            continue  # unchanged per-field rows would drown the ones that moved
-        colour = {True: "green", False: "red", None: ""}[delta.improved]
-        change = fmt_signed(delta.delta)
-        deltas.add_row(
-            delta.metric, fmt(delta.a), fmt(delta.b), f"[{colour}]{change}[/]" if colour else change
-        )
-    return Group(
-        deltas,
-        _flip_table(comparison, "right_to_wrong", "Right in A, wrong in B", limit),
-        _flip_table(comparison, "wrong_to_right", "Wrong in A, right in B", limit),
-    )
 
 
 def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str) -> Table:
@@ -256,31 +282,34 @@ def item_table(item_id: str, a: ItemScore, b: ItemScore, run_a: str, run_b: str)
     return table
 
 
-def _flip_table(comparison: Comparison, direction: Direction, title: str, limit: int) -> Table:
-    flips = comparison.flipped(direction)
-    heading = f"{title}: {len(flips)} field flip{'' if len(flips) == 1 else 's'}"
-    table = Table(title=heading, title_justify="left", min_width=len(heading) + 2)
-    for name in ("item", "field", "gold", "A", "B"):
-        table.add_column(name, overflow="fold")
-    for flip in flips[:limit]:
-        table.add_row(flip.item_id, flip.field, flip.gold, flip.a, flip.b)
-    if len(flips) > limit:
-        table.add_row(f"... {len(flips) - limit} more", "", "", "", "")
-    return table
-
-
-def gate_table(result: GateResult, run_id: str) -> Table:
-    """Every check with its value, bound and verdict."""
-    verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
-    table = Table(title=f"Gate on {run_id}: {verdict}", title_justify="left", min_width=60)
-    for name in ("metric", "value", "bound", "result"):
-        table.add_column(name, justify="left" if name == "metric" else "right")
-    for check in result.checks:
-        op = "≥" if check.bound == "min" else "≤"
+def _checks_table(title: str, checks: Sequence[Check], relative: bool) -> Table:
+    table = compact_table(title)
+    table.add_column("metric", overflow="fold")
+    names = ("value", "bound", "baseline", "result") if relative else ("value", "bound", "result")
+    for name in names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for check in checks:
+        op = ">=" if check.bound == "min" else "<="
         status = "[green]ok[/]" if check.passed else "[red]FAIL[/]"
         value = fmt(check.value, 4) if check.value is not None else "not measured"
-        table.add_row(check.metric, value, f"{op} {check.threshold:g}", status)
+        cells = [check.metric, value, f"{op} {check.threshold:.4g}"]
+        if relative:
+            cells.append(fmt(check.baseline, 4))
+        table.add_row(*cells, status)
     return table
+
+
+def gate_table(result: GateResult, run_id: str, baseline: str | None = None) -> Group:
+    """Every check with its value, bound and verdict; the baseline checks in a second table."""
+    verdict = "PASS" if result.passed else "FAIL"
+    absolute = [check for check in result.checks if not check.relative]
+    tables = [_checks_table(f"Gate on {run_id}: {verdict}", absolute, relative=False)]
+    relative = [check for check in result.checks if check.relative]
+    if baseline is not None:
+        drop = relative[0].max_drop if relative else 0.0
+        title = f"Against baseline {baseline}, max drop {drop:g}"
+        tables.append(_checks_table(title, relative, relative=True))
+    return Group(*tables)
 
 
 def print_group(console: Console, group: Group) -> None:

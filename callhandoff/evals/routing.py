@@ -14,15 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from callhandoff.evals.defaults import DEMO_DIRECTORY
 from callhandoff.exceptions import InputError
-from callhandoff.routing.directory import load_directory
-from callhandoff.routing.directory_files import read_directory
-from callhandoff.routing.policy_file import load_policy
+from callhandoff.routing.directory.files import read_directory
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.settings import Settings
 from callhandoff.store.db import open_store
-
-DEMO_DIRECTORY = Path("examples/store")
+from callhandoff.store.directory import load_directory
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 
 from callhandoff.evals.dataset import Dataset
+from callhandoff.evals.provenance import classifier_version, policy_label
 from callhandoff.evals.records import ItemRun, RunOutput
 from callhandoff.pipeline import process_stream
 from callhandoff.routing.router import Router
@@ -146,6 +147,9 @@ def run_dataset(
     model = next((m.model for m in metas if m.model), settings.model if uses_model else None)
     prompt_id = next((m.prompt_id for m in metas if m.prompt_id), None)
     prompt_hash = next((m.prompt_hash for m in metas if m.prompt_hash), None)
+    policy_hash = next(
+        (r.result.decision.policy_version for r in items if r.result and r.result.decision), None
+    )
     return RunOutput(
         dataset=dataset,
         items=tuple(items),
@@ -156,4 +160,9 @@ def run_dataset(
         repeat=repeat,
         started_at=started_at,
         duration_s=time.perf_counter() - clock,
+        policy_path=policy_label(settings.policy_path) if policy_hash else None,
+        policy_hash=policy_hash,
+        classifier_version=(
+            classifier_version(settings.classifier_path) if backend_name == "offline" else None
+        ),
     )

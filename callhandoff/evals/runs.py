@@ -12,7 +12,6 @@ import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AwareDatetime, BaseModel, SecretStr
 from sqlalchemy.engine import Engine
@@ -22,7 +21,7 @@ from callhandoff.evals.metric_models import RunMetrics
 from callhandoff.evals.records import ItemRun, RunOutput
 from callhandoff.exceptions import NotFoundError
 from callhandoff.schema.result import CallResult
-from callhandoff.settings import Settings
+from callhandoff.settings import Settings, hide_password
 from callhandoff.store import eval_runs as rows
 
 _SECRET_NAME = re.compile(r"(^|_)(key|token|secret|password)$")
@@ -48,20 +47,17 @@ class RunRecord(BaseModel):
     duration_s: float = 0.0
     settings: dict[str, Any]
     metrics: RunMetrics
+    policy_path: str | None = None
+    policy_hash: str | None = None
+    classifier_version: str | None = None
+    sample_size: int | None = None
+    sample_seed: int | None = None
+    group_by: str | None = None
 
 
 def new_run_id(now: datetime) -> str:
     """`YYYYMMDD-HHMMSS-xxxx` in UTC: sortable by time, unique with the random suffix."""
     return f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-def _strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def safe_settings(settings: Settings) -> dict[str, Any]:
@@ -76,7 +72,7 @@ def safe_settings(settings: Settings) -> dict[str, Any]:
             data.pop(name, None)
     for key in _URL_KEYS:
         if isinstance(data.get(key), str):
-            data[key] = _strip_credentials(data[key])
+            data[key] = hide_password(data[key])
     return data
 
 
@@ -87,6 +83,7 @@ def save_run(
     settings: Settings,
     *,
     label: str | None = None,
+    group_by: str | None = None,
 ) -> RunRecord:
     """Store a run and its item outputs in one transaction; return the stored record."""
     record = RunRecord(
@@ -106,6 +103,12 @@ def save_run(
         duration_s=output.duration_s,
         settings=safe_settings(settings),
         metrics=metrics,
+        policy_path=output.policy_path,
+        policy_hash=output.policy_hash,
+        classifier_version=output.classifier_version,
+        sample_size=output.dataset.sample_size,
+        sample_seed=output.dataset.sample_seed,
+        group_by=group_by,
     )
     row = rows.EvalRunRow(
         **record.model_dump(exclude={"settings", "metrics"}),

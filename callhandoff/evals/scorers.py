@@ -36,10 +36,12 @@ Normaliser = Callable[[object], "str | None"]
 
 @dataclass(frozen=True, slots=True)
 class Pred:
-    """One predicted value and the confidence the backend gave it."""
+    """One predicted value, the confidence the backend gave it and where it was said."""
 
     value: object
     confidence: float
+    turn: int | None = None
+    quote: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

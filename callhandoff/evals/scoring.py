@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from callhandoff.evals.fields import FIELDS
 from callhandoff.evals.records import ItemRun
 from callhandoff.evals.scorers import Outcome
+from callhandoff.evals.summaries import SummaryScore, score_summary
+from callhandoff.redaction.stage import redact_transcript
 from callhandoff.schema.handoff import Evidence, Extracted, FieldChange, GroundingReport, Handoff
 from callhandoff.schema.transcript import Transcript
 
@@ -50,6 +52,7 @@ class ItemScore:
     cost_usd: float
     cached: bool
     fallback: bool
+    summary: SummaryScore | None = None
     replayed: bool = False
 
     @property
@@ -99,13 +102,14 @@ def grounding_violations(handoff: Handoff, transcript: Transcript) -> tuple[list
 
     Returns the violations and the number of values checked (kept + dropped). The
     quote test is stricter than grounding's fuzzy match: after folding case,
-    punctuation and spaces the quote must appear in one of the turns.
+    punctuation and spaces the quote must appear in one of the turns of the call as the
+    backend saw it: with its secrets masked by the redaction stage.
     """
     violations = [
         Violation(dropped.field, dropped.value, f"dropped by grounding: {dropped.reason}")
         for dropped in handoff.grounding.dropped
     ]
-    turns = [fold(turn.text) for turn in transcript.turns]
+    turns = [fold(turn.text) for turn in redact_transcript(transcript).turns]
     kept = 0
     for path, value, evidence in iter_extracted(handoff):
         kept += 1
@@ -145,5 +149,8 @@ def score_item(run: ItemRun) -> ItemScore:
         cached=run.cached,
         fallback=run.error is not None
         or (handoff is not None and handoff.meta.fallback_reason is not None),
+        summary=(
+            score_summary(handoff, gold, run.item.transcript) if handoff is not None else None
+        ),
         replayed=handoff is not None and handoff.meta.replayed,
     )

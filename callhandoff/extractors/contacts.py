@@ -15,7 +15,6 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from callhandoff.extractors.names import name_candidates
-from callhandoff.extractors.sensitive import luhn_ok
 from callhandoff.extractors.view import (
     ANSWER,
     BARE,
@@ -27,7 +26,7 @@ from callhandoff.extractors.view import (
     rank,
     view_of,
 )
-from callhandoff.normalize import checked_regions, parse_phone
+from callhandoff.normalize import checked_regions, luhn_ok, parse_phone
 from callhandoff.schema import Extracted, Transcript
 
 __all__ = ["find_emails", "find_names", "find_phones"]

@@ -7,10 +7,10 @@ into a `Rejected` holding the raw record, so the batch goes on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -18,6 +18,9 @@ from callhandoff.exceptions import InputError
 from callhandoff.schema.enums import Destination, Speaker
 from callhandoff.schema.result import Rejected
 from callhandoff.schema.transcript import Transcript
+
+if TYPE_CHECKING:
+    from callhandoff.settings import Settings
 
 UNKNOWN_SPEAKER_HINT = "(use agent, customer, bot or system)"
 
@@ -52,16 +55,56 @@ PLAINTEXT_SPEAKERS: dict[str, Speaker] = {
     "user": Speaker.CUSTOMER,
     "ivr": Speaker.BOT,
     "assistant": Speaker.BOT,
+    "manager": Speaker.AGENT,
+    "supervisor": Speaker.AGENT,
+    "operator": Speaker.AGENT,
+    "advisor": Speaker.AGENT,
+    "robot": Speaker.BOT,
+    "voicebot": Speaker.BOT,
+    "chatbot": Speaker.BOT,
 }
+
+#: Words that may open a continuation line as a label ("Order ID: 4417", "Email: ...");
+#: any other single capitalised word before a colon is an unknown speaker, not text.
+PLAINTEXT_LABELS: frozenset[str] = frozenset(
+    """order email e-mail phone address note notes sku ref reference tracking date time total
+    ps id booking account name item items product price amount code""".split()
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big one transcript may be; a bigger one is rejected with the limit named."""
+
+    max_chars: int = 200_000
+    max_turns: int = 2_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits the settings configure (`CALLHANDOFF_MAX_TRANSCRIPT_CHARS`, `..._TURNS`)."""
+        return cls(max_chars=settings.max_transcript_chars, max_turns=settings.max_turns)
+
+    def problem(self, turns: list[Any]) -> str | None:
+        """Why a transcript with these turns is too big, or None."""
+        if len(turns) > self.max_turns:
+            return f"{len(turns):,} turns; the limit is {self.max_turns:,} (CALLHANDOFF_MAX_TURNS)"
+        chars = sum(len(turn["text"]) for turn in turns if isinstance(turn, dict))
+        if chars > self.max_chars:
+            return (
+                f"{chars:,} characters of speech; the limit is {self.max_chars:,} "
+                "(CALLHANDOFF_MAX_TRANSCRIPT_CHARS)"
+            )
+        return None
 
 
 @dataclass(frozen=True)
 class Origin:
-    """What every reader needs to know besides the text: the name and the defaults."""
+    """What every reader needs to know besides the text: the name, defaults and limits."""
 
     name: str
     default_destination: Destination
     tz: tzinfo
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def stem(self) -> str:
@@ -155,8 +198,12 @@ def optional_str(value: Any, key: str) -> str | None:
     return text or None
 
 
-def validate_transcript(data: dict[str, Any]) -> Transcript:
-    """`Transcript.model_validate`, with pydantic's error turned into an `InputError`."""
+def validate_transcript(data: dict[str, Any], limits: Limits) -> Transcript:
+    """`Transcript.model_validate`, with pydantic's error turned into an `InputError`;
+    a transcript beyond `limits` is an `InputError` too."""
+    too_big = limits.problem(data["turns"])
+    if too_big is not None:
+        raise InputError(f"transcript too large: {too_big}")
     try:
         return Transcript.model_validate(data)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from callhandoff.exceptions import InputError
-from callhandoff.readers.common import Origin
+from callhandoff.readers.common import Limits, Origin
 from callhandoff.readers.jsonfile import EMPTY_INPUT, iter_json_text, iter_jsonl, parses_alone
 from callhandoff.readers.plaintext import parse_plaintext
 from callhandoff.schema.enums import Destination
@@ -41,16 +41,19 @@ def iter_inputs(
     default_destination: Destination,
     tz: tzinfo,
     recursive: bool = False,
+    limits: Limits | None = None,
 ) -> Iterator[Transcript | Rejected]:
     """Every transcript in the given files/dirs, in a stable order; '-' means stdin.
 
     Files of a directory come sorted by name, records in file order. Bad records, missing
     paths and unreadable files come out as `Rejected` and the stream goes on, so one bad
     transcript never stops a batch. Directories are read one level deep unless `recursive`.
+    A transcript beyond `limits` (default `Limits()`) is rejected.
     """
+    limits = limits or Limits()
     for item in paths:
         if str(item) == STDIN:
-            origin = Origin(STDIN_NAME, default_destination, tz)
+            origin = Origin(STDIN_NAME, default_destination, tz, limits)
             yield from _read_stdin(origin)
             continue
         path = Path(item)
@@ -60,31 +63,34 @@ def iter_inputs(
             yield Rejected(path=str(path), problem=f"cannot read: {exc}")
             continue
         if is_dir:
-            yield from _read_directory(path, default_destination, tz, recursive)
+            yield from _read_directory(path, default_destination, tz, recursive, limits)
         elif exists:
-            yield from read_file(path, default_destination=default_destination, tz=tz)
+            yield from read_file(
+                path, default_destination=default_destination, tz=tz, limits=limits
+            )
         else:
             yield Rejected(path=str(path), problem="no such file or directory")
 
 
 def read_file(
-    path: Path | str, *, default_destination: Destination, tz: tzinfo
+    path: Path | str,
+    *,
+    default_destination: Destination,
+    tz: tzinfo,
+    limits: Limits | None = None,
 ) -> Iterator[Transcript | Rejected]:
     """Every transcript in one file; JSONL is streamed line by line to keep memory flat.
 
-    The reader is chosen by suffix; any other suffix is sniffed by content. A file that is
-    not UTF-8 becomes one `Rejected` (nothing of it is half-read).
+    The reader is chosen by suffix; any other suffix is sniffed by content. A JSONL
+    line that is not UTF-8 is rejected alone and the other lines are read; any other file
+    that is not UTF-8 becomes one `Rejected`.
     """
     path = Path(path)
-    origin = Origin(str(path), default_destination, tz)
+    origin = Origin(str(path), default_destination, tz, limits or Limits())
     kind = SUFFIXES.get(path.suffix.lower())
     try:
         if kind == "jsonl":
-            undecodable = _check_utf8(path, origin)
-            if undecodable is not None:
-                yield undecodable
-                return
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with path.open("rb") as handle:
                 yield from iter_jsonl(handle, origin)
             return
         data = path.read_bytes()
@@ -100,14 +106,19 @@ def read_file(
 
 
 def parse_text(
-    text: str, *, name: str, default_destination: Destination, tz: tzinfo
+    text: str,
+    *,
+    name: str,
+    default_destination: Destination,
+    tz: tzinfo,
+    limits: Limits | None = None,
 ) -> Iterator[Transcript | Rejected]:
     """Same as `read_file`, for text already in memory (stdin, a webhook body).
 
     `name` is used as the path in messages and sources; its suffix, when it has a known
     one, picks the reader, otherwise the content is sniffed.
     """
-    origin = Origin(name, default_destination, tz)
+    origin = Origin(name, default_destination, tz, limits or Limits())
     kind = SUFFIXES.get(Path(name).suffix.lower())
     yield from _parse(text.removeprefix(_BOM), origin, kind)
 
@@ -172,7 +183,7 @@ def _read_stdin(origin: Origin) -> Iterator[Transcript | Rejected]:
 
 
 def _read_directory(
-    directory: Path, default_destination: Destination, tz: tzinfo, recursive: bool
+    directory: Path, default_destination: Destination, tz: tzinfo, recursive: bool, limits: Limits
 ) -> Iterator[Transcript | Rejected]:
     try:
         files = list_transcript_files(directory, recursive=recursive)
@@ -186,7 +197,7 @@ def _read_directory(
             problem=f"no transcript files (.json, .jsonl, .ndjson, .txt) {where}",
         )
     for path in files:
-        yield from read_file(path, default_destination=default_destination, tz=tz)
+        yield from read_file(path, default_destination=default_destination, tz=tz, limits=limits)
 
 
 def list_transcript_files(directory: Path, *, recursive: bool = False) -> list[Path]:
@@ -214,17 +225,6 @@ def list_transcript_files(directory: Path, *, recursive: bool = False) -> list[P
 
     visit(directory)
     return found
-
-
-def _check_utf8(path: Path, origin: Origin) -> Rejected | None:
-    """Read a file once as bytes: a `Rejected` for the first undecodable line, else None."""
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return _not_utf8(origin, path.read_bytes(), None, number)
-    return None
 
 
 def _not_utf8(origin: Origin, data: bytes, offset: int | None, line: int | None = None) -> Rejected:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from callhandoff.exceptions import InputError
 from callhandoff.readers.common import (
+    PLAINTEXT_LABELS,
     PLAINTEXT_SPEAKERS,
     UNKNOWN_SPEAKER_HINT,
     Origin,
@@ -31,6 +32,7 @@ from callhandoff.schema.transcript import SourceRef, Transcript
 _TIMESTAMP = re.compile(r"\[(\d{1,3}):(\d{1,2})(?::(\d{1,2}))?(\.\d+)?\]\s*")
 _PHONE = re.compile(r"\+?[\d\s().-]{3,}")
 _KEY = re.compile(r"([A-Za-z][\w .-]{0,39}?)\s*:\s*")
+_SPEAKER_LIKE = re.compile(r"[A-Z][A-Za-z]{1,19}|[A-Z][a-z]+ ?\d{1,2}")
 
 #: Header key (lower-case, without '-', '_' and spaces) -> Transcript field.
 _HEADERS = {
@@ -100,7 +102,7 @@ def parse_plaintext(text: str, origin: Origin) -> Transcript:
     if "started_at" in headers:
         value, line = headers["started_at"]
         data["started_at"] = _located(line, parse_started_at, value, origin.tz, "Started")
-    return validate_transcript(data)
+    return validate_transcript(data, origin.limits)
 
 
 def _split(line: str) -> _Line:
@@ -170,6 +172,11 @@ def _read_turns(lines: list[_Line], first: int) -> list[dict[str, Any]]:
             turns.append(_Turn(speaker.value, number, start, [line.rest]))
         elif line.timestamp is not None:
             raise InputError(_bad_timestamped_line(line, len(turns) + 1), line=number)
+        elif _unknown_speaker(line):
+            raise InputError(
+                f"turn {len(turns) + 1}: unknown speaker {line.key!r} {UNKNOWN_SPEAKER_HINT}",
+                line=number,
+            )
         elif line.body:
             turns[-1].parts.append(line.body)
     result: list[dict[str, Any]] = []
@@ -179,6 +186,19 @@ def _read_turns(lines: list[_Line], first: int) -> list[dict[str, Any]]:
             raise InputError(f"turn {turn_number}: text is empty", line=turn.line)
         result.append({"speaker": turn.speaker, "text": text, "start": turn.start})
     return result
+
+
+def _unknown_speaker(line: _Line) -> bool:
+    """`Manager: ...` or `Robot: ...`: one capitalised word (or `Agent 2`) that names no known
+    speaker and no common label. Merging it into the previous turn would put its words in
+    someone else's mouth, so it is an error."""
+    key = line.key
+    return (
+        key is not None
+        and bool(line.rest)
+        and _SPEAKER_LIKE.fullmatch(key) is not None
+        and key.lower() not in PLAINTEXT_LABELS
+    )
 
 
 def _bad_timestamped_line(line: _Line, turn: int) -> str:

@@ -105,7 +105,7 @@ def _from_native(record: dict[str, Any], turns: list[Any], where: _Where) -> Tra
     if "started_at" in record:
         data["started_at"] = parse_started_at(record["started_at"], where.origin.tz)
     data["source"] = SourceRef(path=where.origin.name, line=where.line, format="native")
-    return validate_transcript(data)
+    return validate_transcript(data, where.origin.limits)
 
 
 def _native_turn(turn: Any, number: int) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def _build(
         "turns": turns,
         "source": SourceRef(path=where.origin.name, line=where.line, format=fmt),
     }
-    return validate_transcript(data)
+    return validate_transcript(data, where.origin.limits)
 
 
 def _call_id(record: dict[str, Any], where: _Where, *, prefix: str) -> str:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from callhandoff.exceptions import NotFoundError
-from callhandoff.store.tables import (
-    calls,
-    decisions,
-    outbox,
-    review_items,
-    transcript_versions,
-)
+from callhandoff.store.rows import CallHistory
 
 FINDINGS: dict[str, str] = {
     "order_not_found": "the order id the caller gave is not in the store",
@@ -89,86 +80,48 @@ def _rule_lines(trace: dict[str, Any], kind: str, show_all: bool) -> list[str]:
     return lines
 
 
-def explain_call(engine: Engine, call_id: str, *, show_all: bool = False) -> str:
-    """A plain-words account of the latest decision for `call_id`."""
-    with engine.connect() as connection:
-        call = (
-            connection.execute(sa.select(calls).where(calls.c.call_id == call_id))
-            .mappings()
-            .first()
-        )
-        if call is None:
-            raise NotFoundError(
-                f"no call {call_id!r} in the store (run `callhandoff process` first)"
-            )
-        row = (
-            connection.execute(
-                sa.select(decisions, transcript_versions.c.version)
-                .join(transcript_versions, transcript_versions.c.id == decisions.c.version_id)
-                .where(decisions.c.call_id == call_id)
-                .order_by(decisions.c.id.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise NotFoundError(f"call {call_id!r} has no decision yet")
-        sent = (
-            connection.execute(
-                sa.select(outbox).where(outbox.c.call_id == call_id).order_by(outbox.c.id)
-            )
-            .mappings()
-            .all()
-        )
-        reviews = (
-            connection.execute(
-                sa.select(review_items)
-                .where(review_items.c.call_id == call_id)
-                .order_by(review_items.c.id)
-            )
-            .mappings()
-            .all()
-        )
-    facts: dict[str, Any] = row["facts"]
-    trace: dict[str, Any] = row["trace"]
+def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
+    """A plain-words account of the latest decision in a call's stored history."""
+    call, row = history.call, history.decision
+    if row is None:
+        raise NotFoundError(f"call {call.call_id!r} has no decision yet")
+    facts: dict[str, Any] = row.facts
+    trace: dict[str, Any] = row.trace
     thresholds = trace.get("thresholds", {})
-    kind = str(row["kind"])
+    kind = row.kind
     lines = [
-        f"Call {call_id} ({call['destination']}"
-        + (f", store {call['store']}" if call["store"] else "")
-        + f"): transcript version {row['version']} of {call['current_version']}"
+        f"Call {call.call_id} ({call.destination}"
+        + (f", store {call.store}" if call.store else "")
+        + f"): transcript version {row.version} of {call.current_version}"
         + (
             " (the transcript changed since it was first processed)"
             if facts.get("transcript_changed")
             else ""
         ),
         f"Decision: {kind.upper()}  "
-        f"(policy {row['policy_version']} from {trace.get('policy_source')})",
+        f"(policy {row.policy_version} from {trace.get('policy_source')})",
         "",
         "Why:",
     ]
-    lines.extend(f"  - [{r['code']}] {r['message']}" for r in row["reasons"])
+    lines.extend(f"  - [{r['code']}] {r['message']}" for r in row.reasons)
     if trace.get("by_default"):
         lines.append("  (no deciding rule fired, so the policy's default applied)")
     if trace.get("proposed") and kind == "review":
         lines.append(f"  Without the review rules this call would be: {trace['proposed']}.")
-    lines += ["", "Match:", *_match_lines(row["match"], thresholds), "", "Rules that fired:"]
+    lines += ["", "Match:", *_match_lines(row.match, thresholds), "", "Rules that fired:"]
     lines.extend(_rule_lines(trace, kind, show_all))
     lines += ["", "Thresholds: " + ", ".join(f"{k} {v:g}" for k, v in sorted(thresholds.items()))]
-    action = row["action"] or {}
+    action = row.action or {}
     lines.append(
         f"Action: {action.get('action', 'none')} for {action.get('destination', '?')}"
         + (f" (lookup first: {', '.join(action['lookups'])})" if action.get("lookups") else "")
     )
-    for item in sent:
+    for sent in history.outbox:
         lines.append(
-            f"  outbox #{item['id']} {item['state']}: key {item['idempotency_key']}, "
-            f"{item['attempts']} attempt(s)"
-            + (f", last error: {item['last_error']}" if item["last_error"] else "")
+            f"  outbox #{sent.id} {sent.state}: key {sent.idempotency_key}, "
+            f"{sent.attempts} attempt(s)"
+            + (f", last error: {sent.last_error}" if sent.last_error else "")
         )
-    for item in reviews:
-        lines.append(
-            f"  review item #{item['id']} {item['state']}: {', '.join(item['reason_codes'])}"
-        )
+    for review in history.reviews:
+        lines.append(f"  review item #{review.id} {review.state}: {', '.join(review.reason_codes)}")
     return "\n".join(lines)

@@ -21,23 +21,23 @@ from sqlalchemy.engine import Connection
 
 from callhandoff.normalize import fold, id_key, name_key
 from callhandoff.routing.checks import store_findings
-from callhandoff.routing.lookup import DirectoryLookup
 from callhandoff.routing.match_types import (
     CLOSED_STATUSES,
     PRODUCT_INTENTS,
     MatchOutcome,
     MatchSettings,
 )
-from callhandoff.routing.records import (
+from callhandoff.routing.said import Said, SaidValue, said_in
+from callhandoff.schema.handoff import Handoff
+from callhandoff.schema.routing import FieldAgreement, MatchField, RecordMatch
+from callhandoff.schema.transcript import Transcript
+from callhandoff.store.lookup import DirectoryLookup
+from callhandoff.store.records import (
     BookingRecord,
     CustomerRecord,
     OrderRecord,
     ProductRecord,
 )
-from callhandoff.routing.said import Said, SaidValue, said_in
-from callhandoff.schema.handoff import Handoff
-from callhandoff.schema.routing import FieldAgreement, MatchField, RecordMatch
-from callhandoff.schema.transcript import Transcript
 
 
 @dataclass

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from callhandoff.routing.records import BookingRecord, CustomerRecord, OrderRecord, ProductRecord
 from callhandoff.routing.said import Said
 from callhandoff.schema.enums import Intent
 from callhandoff.schema.routing import RecordMatch
+from callhandoff.store.records import BookingRecord, CustomerRecord, OrderRecord, ProductRecord
 
 RETURN_INTENTS = {Intent.RETURN_OR_EXCHANGE, Intent.REFUND}
 PRODUCT_INTENTS = {Intent.PRODUCT_INQUIRY, Intent.PURCHASE_INTENT}

@@ -1,36 +1,37 @@
-"""The routing stage: match → priority → policy → destination action → store, once per call.
+"""The routing stage: match → decide → store, once per call.
 
-`Router.route` fills a `CallResult`'s match, decision and action and writes the
-call, its transcript version, the extraction, the decision and the outbox row
-or review item in one transaction. Routing the same transcript again writes
-nothing and returns what was decided; a changed transcript for the same call
-ID becomes a new version whose action supersedes the pending one.
+`Router.route_many` looks each call's records up, decides it with the pure
+`decide_call`, and writes the call, its transcript version, the extraction, the
+decision and the outbox row or review item with one `save_routing` per call,
+committing once per batch. Routing the same transcript again writes nothing and
+returns what was decided; a changed transcript for the same call ID becomes a
+new version whose action supersedes the pending one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from callhandoff.routing.facts import History, compute_facts
-from callhandoff.routing.lookup import DirectoryLookup
+from callhandoff.routing.decide import Routed, decide_call
 from callhandoff.routing.match import Matcher
-from callhandoff.routing.payloads import NO_ACTION, REVIEW_ACTION, build_action, idempotency_key
-from callhandoff.routing.policy import decide
-from callhandoff.routing.policy_file import Policy, load_policy
-from callhandoff.routing.priority import compute_priority
+from callhandoff.routing.policy.facts import History
+from callhandoff.routing.policy.file import Policy, load_policy
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.result import CallResult
 from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
-from callhandoff.store import calls as store
+from callhandoff.store import calls
+from callhandoff.store.calls import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 from callhandoff.store.db import open_store
+from callhandoff.store.lookup import DirectoryLookup
+from callhandoff.store.rows import DecisionRow
 
 Clock = Callable[[], datetime]
 
@@ -67,189 +68,181 @@ class Router:
 
     def route(self, call: CallResult, transcript: Transcript) -> CallResult:
         """Match, decide and persist one call atomically; returns the filled result."""
+        return self._commit([(call, transcript)])[0]
+
+    def route_many(
+        self,
+        items: Iterable[tuple[CallResult, Transcript]],
+        *,
+        batch_size: int = 256,
+        max_wait_s: float = 0.5,
+    ) -> Iterator[CallResult]:
+        """Route calls in order, committing once per batch; results come after their commit.
+
+        A batch closes at `batch_size` calls, or when a call arrives more than
+        `max_wait_s` after the batch's first one (so a slow backend's results are
+        not held back long). Nothing is yielded before it is committed.
+        """
+        batch: list[tuple[CallResult, Transcript]] = []
+        opened = 0.0
+        for item in items:
+            if not batch:
+                opened = time.monotonic()
+            batch.append(item)
+            if len(batch) >= batch_size or time.monotonic() - opened >= max_wait_s:
+                yield from self._commit(batch)
+                batch = []
+        if batch:
+            yield from self._commit(batch)
+
+    def _commit(self, batch: list[tuple[CallResult, Transcript]]) -> list[CallResult]:
+        """Route a batch in one transaction, retried once if a concurrent writer got there first."""
         for attempt in range(2):
             try:
                 with self.engine.begin() as connection:
-                    return self._route(connection, call, transcript)
+                    return [self._route(connection, call, t) for call, t in batch]
             except sa.exc.IntegrityError:
                 if attempt == 1:
                     raise
         raise AssertionError("unreachable")
 
-    def route_many(
-        self, items: Iterable[tuple[CallResult, Transcript]], batch_size: int = 200
-    ) -> Iterator[CallResult]:
-        """Route many calls, committing once per batch (results yielded after each commit)."""
-        batch: list[tuple[CallResult, Transcript]] = []
+    def _unchanged(self, previous: Prior) -> DecisionRow | None:
+        """The stored decision when this exact transcript is the call's current version and
+        was decided under this policy.
 
-        def flush() -> list[CallResult]:
-            with self.engine.begin() as connection:
-                return [self._route(connection, c, t) for c, t in batch]
-
-        for item in items:
-            batch.append(item)
-            if len(batch) >= batch_size:
-                yield from flush()
-                batch = []
-        if batch:
-            yield from flush()
+        A transcript whose action was delivered, or that a reviewer decided, keeps its
+        decision whatever the policy.
+        """
+        stored = previous.latest_decision
+        if previous.new_version or stored is None or not previous.current:
+            return None  # new, or an older version back after a newer one: decide again
+        if (
+            stored.policy_version == self.policy_version
+            or previous.delivered
+            or "review" in stored.trace
+        ):
+            return stored
+        return None
 
     def _stored(
-        self, call: CallResult, version_id: int, row: Any, connection: Connection
+        self, call: CallResult, version_id: int, row: DecisionRow, connection: Connection
     ) -> CallResult:
-        handoff_json = store.extraction_of(connection, version_id)
+        handoff_json = calls.extraction_of(connection, version_id)
         handoff = Handoff.model_validate(handoff_json) if handoff_json else call.handoff
         return call.model_copy(
             update={
                 "handoff": handoff,
-                "match": RecordMatch.model_validate(row["match"]) if row["match"] else None,
+                "match": RecordMatch.model_validate(row.match) if row.match else None,
                 "decision": Decision(
-                    kind=DecisionKind(row["kind"]),
-                    reasons=[Reason.model_validate(r) for r in row["reasons"]],
-                    idempotency_key=row["idempotency_key"],
-                    policy_version=row["policy_version"],
+                    kind=DecisionKind(row.kind),
+                    reasons=[Reason.model_validate(r) for r in row.reasons],
+                    idempotency_key=row.idempotency_key,
+                    policy_version=row.policy_version,
                 ),
-                "action": DestinationAction.model_validate(row["action"])
-                if row["action"]
-                else None,
+                "action": DestinationAction.model_validate(row.action) if row.action else None,
             }
+        )
+
+    def decide(
+        self,
+        connection: Connection,
+        handoff: Handoff,
+        transcript: Transcript,
+        history: History,
+        now: datetime,
+        *,
+        reviewer: str | None = None,
+    ) -> Routed:
+        """Match the call's records and decide it, writing nothing (approved by `reviewer`)."""
+        reference = transcript.reference_time(now)
+        outcome = self.matcher.match(connection, handoff, transcript, reference)
+        return decide_call(
+            handoff,
+            transcript,
+            outcome,
+            self.policy,
+            history=history,
+            reference=reference,
+            policy_version=self.policy_version,
+            reviewer=reviewer,
         )
 
     def _route(
         self, connection: Connection, call: CallResult, transcript: Transcript
     ) -> CallResult:
         now = self.clock()
-        previous = store.prior(connection, call.call_id, call.transcript_hash)
-        stored = previous.latest_decision
-        if (
-            previous.same_version_id is not None
-            and stored is not None
-            and (stored["policy_version"] == self.policy_version or previous.delivered)
-        ):
-            return self._stored(call, previous.same_version_id, stored, connection)
-
-        new_version = previous.same_version_id is None
-        version = previous.current_version + 1 if new_version else int(previous.same_version or 1)
-        history = History(
-            version=version,
-            transcript_changed=new_version and previous.exists,
-            changed_after_delivery=new_version and previous.delivered,
-        )
-        reference = transcript.reference_time(now)
-        handoff = call.handoff
-        outcome = self.matcher.match(connection, handoff, transcript, reference)
-        customer, order = outcome.customer, outcome.order
-        handoff = handoff.model_copy(
-            update={
-                "priority": compute_priority(
-                    handoff,
-                    reference=reference,
-                    vip=customer.vip if customer else None,
-                    loyalty_tier=customer.loyalty_tier if customer else None,
-                    order_value=order.total if order else None,
-                )
-            }
-        )
-        facts = compute_facts(handoff, outcome, self.policy, history)
-        verdict = decide(self.policy, facts)
-        built = build_action(handoff, transcript, outcome, verdict, facts, self.policy)
-        action = built.action
-        key = idempotency_key(call.call_id, action.action, version)
-        decision = Decision(
-            kind=verdict.kind,
-            reasons=verdict.reasons,
-            idempotency_key=key,
-            policy_version=self.policy_version,
-        )
-
-        if new_version:
-            version_id, _ = store.record_version(
-                connection,
-                call_id=call.call_id,
-                destination=handoff.destination.value,
-                store=transcript.store,
-                content_hash=call.transcript_hash,
-                source=str(call.source) if call.source else None,
-                transcript=transcript.model_dump(mode="json", exclude={"source"}),
-                previous=previous,
-                now=now,
-            )
-        else:
+        previous = calls.prior(connection, call.call_id, call.transcript_hash)
+        stored = self._unchanged(previous)
+        if stored is not None:
             assert previous.same_version_id is not None
-            version_id = previous.same_version_id
-        store.record_extraction(
-            connection, version_id, handoff.model_dump(mode="json"), now, new_version=new_version
+            return self._stored(call, previous.same_version_id, stored, connection)
+        history = History(
+            version=previous.next_version,
+            transcript_changed=previous.changed,
+            changed_after_delivery=previous.changed and previous.delivered,
         )
-        decision_id = store.record_decision(
-            connection,
-            {
-                "call_id": call.call_id,
-                "version_id": version_id,
-                "kind": verdict.kind.value,
-                "reasons": [r.model_dump() for r in verdict.reasons],
-                "idempotency_key": key,
-                "policy_version": self.policy_version,
-                "match": outcome.match.model_dump(mode="json"),
-                "facts": facts,
-                "trace": {
-                    "rules": [o.to_json() for o in verdict.trace],
-                    "by_default": verdict.by_default,
-                    "proposed": verdict.proposed.value if verdict.proposed else None,
-                    "thresholds": self.policy.thresholds,
-                    "policy_source": self.policy.source,
-                    "old_values": built.old_values,
-                },
-                "action": action.model_dump(mode="json"),
-                "priority": (
-                    handoff.priority.model_dump(mode="json") if handoff.priority else None
-                ),
-                "created_at": now,
-            },
-        )
-        sendable = action.action not in {REVIEW_ACTION, NO_ACTION}
-        superseded = (
-            store.supersede_open_work(connection, call.call_id, key if sendable else None, now)
-            if previous.exists
-            else []
-        )
-        if sendable:
-            store.enqueue(
-                connection,
-                {
-                    "call_id": call.call_id,
-                    "version_id": version_id,
-                    "decision_id": decision_id,
-                    "idempotency_key": key,
-                    "destination": action.destination.value,
-                    "action": action.action,
-                    "payload": action.payload,
-                    "old_values": built.old_values,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-                superseded,
-                known_call=previous.exists,
-            )
-        elif action.action == REVIEW_ACTION:
-            store.open_review(
-                connection,
-                {
-                    "call_id": call.call_id,
-                    "version_id": version_id,
-                    "decision_id": decision_id,
-                    "reason_codes": [r.code for r in verdict.reasons],
-                    "destination": action.destination.value,
-                    "urgency": handoff.priority.level.value if handoff.priority else "normal",
-                    "payload": action.payload,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+        routed = self.decide(connection, call.handoff, transcript, history, now)
+        calls.save_routing(connection, _write(call, transcript, routed), previous, now)
         return call.model_copy(
             update={
-                "handoff": handoff,
-                "match": outcome.match,
-                "decision": decision,
-                "action": action,
+                "handoff": routed.handoff,
+                "match": routed.match,
+                "decision": routed.decision,
+                "action": routed.action,
             }
         )
+
+
+def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingWrite:
+    """The store's record of one routed call."""
+    handoff, action = routed.handoff, routed.action
+    return RoutingWrite(
+        call_id=call.call_id,
+        destination=handoff.destination.value,
+        store=transcript.store,
+        content_hash=call.transcript_hash,
+        source=str(call.source) if call.source else None,
+        transcript=transcript.model_dump(mode="json", exclude={"source"}),
+        handoff=handoff.model_dump(mode="json"),
+        **vars(decision_write(routed)),
+        outbox=outbox_write(routed),
+        review=(
+            ReviewWrite(
+                destination=action.destination.value,
+                reason_codes=[r.code for r in routed.decision.reasons],
+                urgency=handoff.priority.level.value if handoff.priority else "normal",
+                payload=action.payload,
+            )
+            if routed.to_review
+            else None
+        ),
+    )
+
+
+def decision_write(routed: Routed) -> DecisionWrite:
+    """The store's record of a decision (for a decision made outside `route`, e.g. a review)."""
+    handoff = routed.handoff
+    return DecisionWrite(
+        kind=routed.decision.kind.value,
+        reasons=[r.model_dump() for r in routed.decision.reasons],
+        idempotency_key=routed.decision.idempotency_key,
+        policy_version=routed.decision.policy_version,
+        match=routed.match.model_dump(mode="json"),
+        facts=routed.facts,
+        trace=routed.trace,
+        action=routed.action.model_dump(mode="json"),
+        priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
+    )
+
+
+def outbox_write(routed: Routed) -> OutboxWrite | None:
+    """The outbox row a decision queues, or None when nothing is sent automatically."""
+    if not routed.sendable:
+        return None
+    action = routed.action
+    return OutboxWrite(
+        destination=action.destination.value,
+        action=action.action,
+        payload=action.payload,
+        old_values=routed.old_values,
+    )

@@ -31,6 +31,9 @@ from callhandoff.schema.enums import (
 T = TypeVar("T")
 
 SUMMARY_MAX_WORDS = 60
+SUMMARY_MAX_CHARS = 600
+#: Longest evidence quote kept: a quote is the words around a value, not a whole monologue.
+MAX_QUOTE_CHARS = 300
 
 
 class Evidence(BaseModel):
@@ -40,6 +43,22 @@ class Evidence(BaseModel):
 
     turn: int = Field(ge=0)
     quote: str = Field(min_length=1)
+
+    @field_validator("quote")
+    @classmethod
+    def _quote_is_short(cls, value: str) -> str:
+        """A quote longer than MAX_QUOTE_CHARS keeps its beginning (still the cited turn's
+        exact words), cut at a word boundary when there is one."""
+        return clip(value, MAX_QUOTE_CHARS)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at the last space when there is one."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space].rstrip() if space > limit // 2 else head
 
 
 class Extracted(BaseModel, Generic[T]):
@@ -175,9 +194,14 @@ class DroppedValue(BaseModel):
     """A value the grounding check refused, kept so the drop is visible."""
 
     field: str
-    value: str
+    value: str = Field(description=f"At most {MAX_QUOTE_CHARS} characters of it.")
     evidence: Evidence | None = None
     reason: str
+
+    @field_validator("value")
+    @classmethod
+    def _value_is_short(cls, value: str) -> str:
+        return clip(value, MAX_QUOTE_CHARS)
 
 
 class ReanchoredValue(BaseModel):
@@ -269,7 +293,7 @@ class Handoff(BaseModel):
         words = value.split()
         if len(words) > SUMMARY_MAX_WORDS:
             raise ValueError(f"summary has {len(words)} words; at most {SUMMARY_MAX_WORDS}")
-        return value
+        return clip(value, SUMMARY_MAX_CHARS)
 
     def risk_flag_values(self) -> set[RiskFlag]:
         """The set of risk flags, without their evidence."""

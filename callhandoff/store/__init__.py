@@ -1,5 +1,7 @@
-"""The embedded store: SQLite through SQLAlchemy by default, any SQLAlchemy URL works."""
+"""The store: SQLite through SQLAlchemy by default, PostgreSQL (any SQLAlchemy URL) alike.
 
-from callhandoff.store.db import applied_migrations, open_store
-
-__all__ = ["applied_migrations", "open_store"]
+Every table definition (`tables`) and every query lives in this package, one
+module per concern: `db` (opening, numbered migrations), `calls` (routed calls,
+decisions, review items), `outbox`, `directory` and `lookup` (store records),
+`eval_runs`. Typed rows are in `rows`, `records` and `eval_runs`.
+"""

@@ -1,10 +1,12 @@
 """Persistence of routed calls: call, transcript versions, extraction, decision, review, outbox.
 
-All functions take an open connection inside the caller's transaction, so the
-router writes one call atomically. Idempotency lives here:
+The router decides (a pure function) and then hands the store one `RoutingWrite`
+per call; `save_routing` writes it inside the caller's transaction, so a call is
+written atomically. Idempotency lives here:
 - a transcript whose content hash is already stored for the call ID is not a new
-  version (nothing new is written for it);
-- a changed transcript becomes version n+1;
+  version (nothing new is written for it unless the policy changed);
+- a changed transcript becomes version n+1; an older version sent again becomes
+  current again and is decided again (its action, if superseded, is revived);
 - a new decision supersedes the call's pending outbox rows and open review
   items instead of adding to them; an outbox row is unique by idempotency key.
 """
@@ -16,33 +18,102 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, CursorResult, RowMapping
+from sqlalchemy.engine import Connection, CursorResult, Engine
 
+from callhandoff.exceptions import NotFoundError
+from callhandoff.store.review_queue import queue_columns
+from callhandoff.store.rows import (
+    CallHistory,
+    CallRow,
+    DecisionRow,
+    OutboxRow,
+    OutboxState,
+    ReviewRow,
+    ReviewState,
+)
 from callhandoff.store.tables import (
     calls,
     decisions,
     extractions,
     outbox,
+    review_item_reasons,
     review_items,
     transcript_versions,
 )
 
-PENDING, SENT, DEAD, SUPERSEDED = "pending", "sent", "dead", "superseded"
-OPEN = "open"
+
+@dataclass(frozen=True)
+class OutboxWrite:
+    """An action to queue for delivery."""
+
+    destination: str
+    action: str
+    payload: dict[str, Any]
+    old_values: dict[str, Any] | None
 
 
-_INSERT_CALL = calls.insert()
-_INSERT_VERSION = transcript_versions.insert()
-_INSERT_EXTRACTION = extractions.insert()
-_INSERT_DECISION = decisions.insert()
-_INSERT_OUTBOX = outbox.insert()
-_INSERT_REVIEW = review_items.insert()
+@dataclass(frozen=True)
+class ReviewWrite:
+    """A call to put in the review queue."""
+
+    destination: str
+    reason_codes: list[str]
+    urgency: str
+    payload: dict[str, Any]
 
 
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None, "insert returned no primary key"
-    return int(key[0])
+@dataclass(frozen=True)
+class DecisionWrite:
+    """One `decisions` row to add: the verdict, its reasons and what it was decided from."""
+
+    kind: str
+    reasons: list[dict[str, Any]]
+    idempotency_key: str
+    policy_version: str
+    match: dict[str, Any] | None
+    facts: dict[str, Any]
+    trace: dict[str, Any]
+    action: dict[str, Any] | None
+    priority: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RoutingWrite:
+    """Everything the store keeps for one routed call (all values JSON-ready)."""
+
+    call_id: str
+    destination: str
+    store: str | None
+    content_hash: str
+    source: str | None
+    transcript: dict[str, Any]
+    handoff: dict[str, Any]
+    kind: str
+    reasons: list[dict[str, Any]]
+    idempotency_key: str
+    policy_version: str
+    match: dict[str, Any]
+    facts: dict[str, Any]
+    trace: dict[str, Any]
+    action: dict[str, Any]
+    priority: dict[str, Any] | None
+    outbox: OutboxWrite | None = None
+    review: ReviewWrite | None = None
+
+    @property
+    def decision(self) -> DecisionWrite:
+        """The decision part of this write."""
+        return DecisionWrite(
+            kind=self.kind,
+            reasons=self.reasons,
+            idempotency_key=self.idempotency_key,
+            policy_version=self.policy_version,
+            match=self.match,
+            facts=self.facts,
+            trace=self.trace,
+            action=self.action,
+            priority=self.priority,
+        )
 
 
 @dataclass
@@ -54,17 +125,53 @@ class Prior:
     same_version_id: int | None = None
     same_version: int | None = None
     delivered: bool = False
-    latest_decision: RowMapping | None = None
+    latest_decision: DecisionRow | None = None
     sent_keys: set[str] = field(default_factory=set)
 
+    @property
+    def new_version(self) -> bool:
+        """True when this transcript's content is not stored for the call yet."""
+        return self.same_version_id is None
 
-_CALL_VERSION = sa.select(calls.c.current_version).where(calls.c.call_id == sa.bindparam("call_id"))
+    @property
+    def current(self) -> bool:
+        """True when this transcript is the call's current version (stored and not replaced)."""
+        return self.same_version is not None and self.same_version == self.current_version
+
+    @property
+    def changed(self) -> bool:
+        """True when this transcript replaces the call's current one: a new version, or an
+        older version coming back (v1, v2, then v1 again)."""
+        return self.exists and not self.current
+
+    @property
+    def next_version(self) -> int:
+        """The version number this transcript has, or gets when it is new."""
+        if self.same_version is not None:
+            return self.same_version
+        return self.current_version + 1
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None, "insert returned no primary key"
+    return int(key[0])
+
+
+_INSERT_CALL = calls.insert()
+_INSERT_VERSION = transcript_versions.insert()
+_INSERT_EXTRACTION = extractions.insert()
+_INSERT_DECISION = decisions.insert()
+_INSERT_OUTBOX = outbox.insert()
+_INSERT_REVIEW = review_items.insert()
+_INSERT_REASON = review_item_reasons.insert()
+_CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
     transcript_versions.c.content_hash == sa.bindparam("content_hash"),
 )
 _SENT_KEYS = sa.select(outbox.c.idempotency_key).where(
-    outbox.c.call_id == sa.bindparam("call_id"), outbox.c.state == SENT
+    outbox.c.call_id == sa.bindparam("call_id"), outbox.c.state == OutboxState.SENT
 )
 _LATEST_FOR_VERSION = (
     sa.select(decisions)
@@ -72,57 +179,149 @@ _LATEST_FOR_VERSION = (
     .order_by(decisions.c.id.desc())
     .limit(1)
 )
+_EXTRACTION = sa.select(extractions.c.handoff).where(
+    extractions.c.version_id == sa.bindparam("version_id")
+)
 
 
 def prior(connection: Connection, call_id: str, content_hash: str) -> Prior:
     """The call's history: versions, whether an action was delivered, the matching version."""
-    call = connection.execute(_CALL_VERSION, {"call_id": call_id}).first()
+    call = connection.execute(_CALL, {"call_id": call_id}).mappings().first()
     if call is None:
         return Prior()
-    state = Prior(exists=True, current_version=int(call[0]))
+    state = Prior(exists=True, current_version=int(call["current_version"]))
     same = connection.execute(
         _SAME_VERSION, {"call_id": call_id, "content_hash": content_hash}
     ).first()
     if same is not None:
         state.same_version_id, state.same_version = int(same[0]), int(same[1])
-        state.latest_decision = latest_decision(connection, state.same_version_id)
+        row = (
+            connection.execute(_LATEST_FOR_VERSION, {"version_id": state.same_version_id})
+            .mappings()
+            .first()
+        )
+        state.latest_decision = DecisionRow.from_row(row) if row is not None else None
     state.sent_keys = set(connection.execute(_SENT_KEYS, {"call_id": call_id}).scalars())
     state.delivered = bool(state.sent_keys)
     return state
 
 
-def latest_decision(connection: Connection, version_id: int) -> RowMapping | None:
-    """The newest decision row for a transcript version."""
-    return connection.execute(_LATEST_FOR_VERSION, {"version_id": version_id}).mappings().first()
+def extraction_of(connection: Connection, version_id: int) -> dict[str, Any] | None:
+    """The stored handoff JSON of a version."""
+    value = connection.execute(_EXTRACTION, {"version_id": version_id}).scalar()
+    return value if isinstance(value, dict) else None
 
 
-def record_version(
-    connection: Connection,
-    *,
-    call_id: str,
-    destination: str,
-    store: str | None,
-    content_hash: str,
-    source: str | None,
-    transcript: dict[str, Any],
-    previous: Prior,
-    now: datetime,
-) -> tuple[int, int]:
-    """Insert the call (or bump it) and a new transcript version; (version_id, version)."""
-    version = previous.current_version + 1
+def save_routing(
+    connection: Connection, write: RoutingWrite, previous: Prior, now: datetime
+) -> None:
+    """Write one routed call: its version (when new), extraction, decision, and work item."""
+    if previous.new_version:
+        version_id = _record_version(connection, write, previous, now)
+    else:
+        assert previous.same_version_id is not None
+        version_id = previous.same_version_id
+        if not previous.current:  # an older version came back: it is current again
+            connection.execute(
+                sa.update(calls)
+                .where(calls.c.call_id == write.call_id)
+                .values(current_version=previous.same_version, last_seen_at=now)
+            )
+    _record_extraction(connection, version_id, write.handoff, now, new_version=previous.new_version)
+    decision_id = record_decision(connection, write.call_id, version_id, write.decision, now)
+    keep = write.idempotency_key if write.outbox is not None else None
+    superseded = (
+        _supersede_open_work(connection, write.call_id, keep, now) if previous.exists else []
+    )
+    common = {"call_id": write.call_id, "version_id": version_id, "decision_id": decision_id}
+    if write.outbox is not None:
+        enqueue(
+            connection,
+            write.idempotency_key,
+            write.outbox,
+            common,
+            superseded,
+            known_call=previous.exists,
+            now=now,
+        )
+    elif write.review is not None:
+        columns = queue_columns(
+            write.call_id, write.handoff, write.match, write.priority, write.review.payload
+        )
+        item_id = _new_id(
+            connection.execute(
+                _INSERT_REVIEW,
+                {
+                    **common,
+                    "state": ReviewState.OPEN,
+                    "reason_codes": write.review.reason_codes,
+                    "destination": write.review.destination,
+                    "urgency": write.review.urgency,
+                    "payload": write.review.payload,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                    "priority_score": columns.priority_score,
+                    "intent": columns.intent,
+                    "search_text": columns.search_text,
+                },
+            )
+        )
+        codes = list(dict.fromkeys(write.review.reason_codes))
+        if codes:
+            connection.execute(
+                _INSERT_REASON, [{"item_id": item_id, "code": code} for code in codes]
+            )
+
+
+def record_decision(
+    connection: Connection, call_id: str, version_id: int, decision: DecisionWrite, now: datetime
+) -> int:
+    """Add a decision for a transcript version (the newest one is the call's decision); its id."""
+    return _new_id(
+        connection.execute(
+            _INSERT_DECISION,
+            {
+                "call_id": call_id,
+                "version_id": version_id,
+                "kind": decision.kind,
+                "reasons": decision.reasons,
+                "idempotency_key": decision.idempotency_key,
+                "policy_version": decision.policy_version,
+                "match": decision.match,
+                "facts": decision.facts,
+                "trace": decision.trace,
+                "action": decision.action,
+                "priority": decision.priority,
+                "created_at": now,
+            },
+        )
+    )
+
+
+def _record_version(
+    connection: Connection, write: RoutingWrite, previous: Prior, now: datetime
+) -> int:
+    """Insert the call (or bump it) and a new transcript version; the version's row id."""
+    version = previous.next_version
     if previous.exists:
         connection.execute(
             sa.update(calls)
-            .where(calls.c.call_id == call_id)
-            .values(current_version=version, last_seen_at=now, destination=destination, store=store)
+            .where(calls.c.call_id == write.call_id)
+            .values(
+                current_version=version,
+                last_seen_at=now,
+                destination=write.destination,
+                store=write.store,
+            )
         )
     else:
         connection.execute(
             _INSERT_CALL,
             {
-                "call_id": call_id,
-                "destination": destination,
-                "store": store,
+                "call_id": write.call_id,
+                "destination": write.destination,
+                "store": write.store,
                 "current_version": version,
                 "first_seen_at": now,
                 "last_seen_at": now,
@@ -131,19 +330,18 @@ def record_version(
     result = connection.execute(
         _INSERT_VERSION,
         {
-            "call_id": call_id,
+            "call_id": write.call_id,
             "version": version,
-            "content_hash": content_hash,
-            "source": source,
-            "transcript": transcript,
+            "content_hash": write.content_hash,
+            "source": write.source,
+            "transcript": write.transcript,
             "created_at": now,
         },
     )
-    version_id = _new_id(result)
-    return version_id, version
+    return _new_id(result)
 
 
-def record_extraction(
+def _record_extraction(
     connection: Connection,
     version_id: int,
     handoff: dict[str, Any],
@@ -151,7 +349,7 @@ def record_extraction(
     *,
     new_version: bool,
 ) -> None:
-    """Store the (grounded, prioritised) handoff of a version, or refresh it on a re-decision."""
+    """Store the handoff of a version, or refresh it on a re-decision."""
     meta = handoff.get("meta", {})
     values = {
         "version_id": version_id,
@@ -170,20 +368,15 @@ def record_extraction(
     connection.execute(_INSERT_EXTRACTION, values)
 
 
-def record_decision(connection: Connection, values: dict[str, Any]) -> int:
-    """Insert a decision row; its id."""
-    return _new_id(connection.execute(_INSERT_DECISION, values))
-
-
-def supersede_open_work(
+def _supersede_open_work(
     connection: Connection, call_id: str, keep_key: str | None, now: datetime
 ) -> list[int]:
-    """Mark the call's pending outbox rows (other than `keep_key`) and open reviews superseded."""
+    """Mark the call's unsent outbox rows (other than `keep_key`) and open reviews superseded."""
     pending = list(
         connection.execute(
             sa.select(outbox.c.id).where(
                 outbox.c.call_id == call_id,
-                outbox.c.state.in_([PENDING, DEAD]),
+                outbox.c.state.in_([OutboxState.PENDING, OutboxState.DEAD]),
                 outbox.c.idempotency_key != (keep_key or ""),
             )
         ).scalars()
@@ -192,69 +385,121 @@ def supersede_open_work(
         connection.execute(
             sa.update(outbox)
             .where(outbox.c.id.in_(pending))
-            .values(state=SUPERSEDED, updated_at=now)
+            .values(state=OutboxState.SUPERSEDED, updated_at=now)
         )
     connection.execute(
         sa.update(review_items)
-        .where(review_items.c.call_id == call_id, review_items.c.state == OPEN)
-        .values(state=SUPERSEDED, updated_at=now)
+        .where(review_items.c.call_id == call_id, review_items.c.state == ReviewState.OPEN)
+        .values(state=ReviewState.SUPERSEDED, updated_at=now)
     )
     return pending
 
 
 def enqueue(
-    connection: Connection, values: dict[str, Any], superseded: list[int], *, known_call: bool
-) -> int | None:
+    connection: Connection,
+    key: str,
+    item: OutboxWrite,
+    common: dict[str, Any],
+    superseded: list[int],
+    *,
+    known_call: bool,
+    now: datetime,
+) -> int:
     """Add a pending outbox row unless its idempotency key exists; link what it superseded.
 
-    A pending row with the same key gets the new payload (it has not been sent).
-    Returns the row id, or None when the key was already sent or dead-lettered.
-    For a call the store has never seen (`known_call` false) the key cannot exist yet;
-    a concurrent writer is caught by the key's unique constraint instead.
+    `common` holds the row's call_id, version_id and decision_id. A pending or
+    superseded row with the same key gets the new payload (it has not been sent).
+    A key already sent or dead-lettered is left alone. For a call the store has
+    never seen the key cannot exist yet; a concurrent writer is caught by the
+    key's unique constraint instead. Returns the id of the row holding the key.
     """
     existing = (
         connection.execute(
-            sa.select(outbox.c.id, outbox.c.state).where(
-                outbox.c.idempotency_key == values["idempotency_key"]
-            )
+            sa.select(outbox.c.id, outbox.c.state).where(outbox.c.idempotency_key == key)
         ).first()
         if known_call
         else None
     )
     if existing is not None:
-        row_id, state = int(existing[0]), str(existing[1])
-        if state in {PENDING, SUPERSEDED}:
+        row_id, state = int(existing[0]), OutboxState(existing[1])
+        if state in {OutboxState.PENDING, OutboxState.SUPERSEDED}:
             connection.execute(
                 sa.update(outbox)
                 .where(outbox.c.id == row_id)
                 .values(
-                    payload=values["payload"],
-                    old_values=values.get("old_values"),
-                    decision_id=values["decision_id"],
-                    state=PENDING,
-                    updated_at=values["updated_at"],
+                    payload=item.payload,
+                    old_values=item.old_values,
+                    decision_id=common["decision_id"],
+                    state=OutboxState.PENDING,
+                    updated_at=now,
                 )
             )
-            return row_id
-        return None
-    result = connection.execute(_INSERT_OUTBOX, {"state": PENDING, "attempts": 0, **values})
-    row_id = _new_id(result)
+            _link_superseded(connection, superseded, row_id)
+        return row_id
+    result = connection.execute(
+        _INSERT_OUTBOX,
+        {
+            **common,
+            "idempotency_key": key,
+            "destination": item.destination,
+            "action": item.action,
+            "payload": item.payload,
+            "old_values": item.old_values,
+            "state": OutboxState.PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    new_id = _new_id(result)
+    _link_superseded(connection, superseded, new_id)
+    return new_id
+
+
+def _link_superseded(connection: Connection, superseded: list[int], by: int) -> None:
+    """Record which outbox row replaced the superseded ones."""
     if superseded:
         connection.execute(
-            sa.update(outbox).where(outbox.c.id.in_(superseded)).values(superseded_by=row_id)
+            sa.update(outbox).where(outbox.c.id.in_(superseded)).values(superseded_by=by)
         )
-    return row_id
 
 
-def open_review(connection: Connection, values: dict[str, Any]) -> int:
-    """Add an open review item; its id."""
-    result = connection.execute(_INSERT_REVIEW, {"state": OPEN, **values})
-    return _new_id(result)
+def call_history(engine: Engine, call_id: str) -> CallHistory:
+    """The call, its latest decision (with the version number), its outbox rows and reviews."""
+    with engine.connect() as connection:
+        call = connection.execute(_CALL, {"call_id": call_id}).mappings().first()
+        if call is None:
+            raise NotFoundError(
+                f"no call {call_id!r} in the store (run `callhandoff process` first)"
+            )
+        decision = (
+            connection.execute(
+                sa.select(decisions, transcript_versions.c.version)
+                .join(transcript_versions, transcript_versions.c.id == decisions.c.version_id)
+                .where(decisions.c.call_id == call_id)
+                .order_by(decisions.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        sent = connection.execute(
+            sa.select(outbox).where(outbox.c.call_id == call_id).order_by(outbox.c.id)
+        ).mappings()
+        reviews = connection.execute(
+            sa.select(review_items)
+            .where(review_items.c.call_id == call_id)
+            .order_by(review_items.c.id)
+        ).mappings()
+        return CallHistory(
+            call=CallRow.from_row(call),
+            decision=DecisionRow.from_row(decision) if decision is not None else None,
+            outbox=[OutboxRow.from_row(r) for r in sent],
+            reviews=[ReviewRow.from_row(r) for r in reviews],
+        )
 
 
-def extraction_of(connection: Connection, version_id: int) -> dict[str, Any] | None:
-    """The stored handoff JSON of a version."""
-    value = connection.execute(
-        sa.select(extractions.c.handoff).where(extractions.c.version_id == version_id)
-    ).scalar()
-    return value if isinstance(value, dict) else None
+def extraction_for_version(engine: Engine, version_id: int) -> dict[str, Any] | None:
+    """The stored handoff JSON of a version (its own connection)."""
+    with engine.connect() as connection:
+        return extraction_of(connection, version_id)

@@ -5,15 +5,20 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import ConfigError
+from callhandoff.settings import hide_password, hide_passwords_in
 from callhandoff.store import migrations as migrations_package
 
 _MIGRATION_NAME = re.compile(r"^m(\d{4})_[a-z0-9_]+$")
@@ -43,7 +48,9 @@ def _discover() -> list[tuple[str, Callable[[Connection], None]]]:
 
 
 def _prepare_sqlite_path(url: str) -> None:
-    """Create the parent folder of a SQLite file so a fresh clone needs no set-up."""
+    """Check the URL reads as one, and create the parent folder of a SQLite file so a
+    fresh clone needs no set-up."""
+    urlsplit(url).port  # noqa: B018  (raises ValueError on a malformed host or port)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -53,15 +60,31 @@ def open_store(url: str) -> Engine:
     """An engine on `url` whose schema has every migration applied.
 
     Safe to call on every start: applied migrations are recorded in `_migrations`
-    and skipped.
+    and skipped. Any failure (a bad URL, a missing driver, a folder that cannot be
+    created, a server that refuses) is a `ConfigError` whose message shows the URL
+    with its password hidden and no SQL.
     """
-    _prepare_sqlite_path(url)
     try:
-        engine = sa.create_engine(url, future=True)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise ConfigError(f"cannot open the store at {url!r}: {exc}") from exc
+        _prepare_sqlite_path(url)
+        engine = sa.create_engine(url, json_serializer=_to_json)
+    except (sa.exc.ArgumentError, ImportError, ValueError, OSError) as exc:
+        raise ConfigError(
+            f"cannot open the store at {hide_password(url)}: {_reason(exc, url)}"
+        ) from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        _one_transaction_at_a_time(engine)
+    try:
+        _migrate(engine)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise ConfigError(
+            f"cannot open the store at {hide_password(url)}: {_reason(exc, url)}"
+        ) from None
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         _migrations_table.create(connection, checkfirst=True)
         done = set(connection.execute(sa.select(_migrations_table.c.name)).scalars())
@@ -72,7 +95,28 @@ def open_store(url: str) -> Engine:
             connection.execute(
                 _migrations_table.insert().values(name=name, applied_at=datetime.now(UTC))
             )
-    return engine
+
+
+def store_error_reason(exc: BaseException, url: str | None = None) -> str:
+    """What went wrong in the store, in one line: the driver's own words without the SQL
+    statement, its parameters or any password."""
+    return _reason(exc, url)
+
+
+def _reason(exc: BaseException, url: str | None) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    else:
+        inner = getattr(exc, "orig", None) if isinstance(exc, sa.exc.DBAPIError) else None
+        text = str(inner if inner is not None else exc)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    first = first.split("[SQL:", 1)[0].strip()
+    return hide_passwords_in(first, url)
+
+
+def _to_json(value: object) -> str:
+    """JSON columns are written by pydantic's serializer: several times faster than `json`."""
+    return pydantic_core.to_json(value).decode()
 
 
 def applied_migrations(engine: Engine) -> list[str]:
@@ -82,9 +126,94 @@ def applied_migrations(engine: Engine) -> list[str]:
         return list(rows.scalars())
 
 
+class _Turns:
+    """A re-entrant lock handed to waiting threads in arrival order (no barging)."""
+
+    _HANDING = -1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._lock:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if self._owner is None:
+                self._owner, self._depth = me, 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()
+        with self._lock:
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiting:
+                self._owner = self._HANDING
+                self._waiting.popleft().set()
+            else:
+                self._owner = None
+
+
+def _one_transaction_at_a_time(engine: Engine) -> None:
+    """Transactions of this process on a SQLite store take turns, first come first served.
+
+    SQLite has one writer; a transaction that finds the file locked sleeps and
+    polls (1, 2, 5 ... 100 ms), so with worker threads writing back to back a
+    webhook's insert could wait seconds. Taking turns, in arrival order, on a
+    lock in the process instead hands the store over the moment the previous
+    transaction ends. Other processes on the same file still meet SQLite's own
+    locking.
+    """
+    gate = _Turns()
+
+    def begin(connection: Connection) -> None:
+        gate.acquire()
+        connection.info["callhandoff_gate"] = connection.info.get("callhandoff_gate", 0) + 1
+
+    def end(connection: Connection) -> None:
+        held = connection.info.get("callhandoff_gate", 0)
+        if held:
+            connection.info["callhandoff_gate"] = held - 1
+            gate.release()
+
+    sa.event.listen(engine, "begin", begin)
+    sa.event.listen(engine, "commit", end)
+    sa.event.listen(engine, "rollback", end)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the store answers a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+
+
+def picked(candidates: sa.Select[tuple[int]], dialect: sa.Dialect) -> sa.Select[tuple[int]]:
+    """The ids `candidates` selects, locked and chosen once, for an UPDATE that claims them.
+
+    On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED` (rows another
+    claimer holds are skipped, not waited for) inside a materialised CTE: a plain
+    `IN (subquery ... LIMIT n)` may be re-run by the planner and claim more than n.
+    SQLite has a single writer, so its conditional UPDATE is atomic as it is.
+    """
+    if dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    chosen = candidates.cte("picked").prefix_with("MATERIALIZED")
+    return sa.select(chosen.c[0])

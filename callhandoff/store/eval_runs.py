@@ -1,7 +1,9 @@
-"""Eval runs in the store: one row per run and one per item output (tables of m0002).
+"""Eval runs in the store: one row per run, one per item output, one per judge verdict.
 
-The eval suite (`callhandoff.evals.runs`) turns its models into these rows and
-back; every query on the two tables is here.
+Tables of m0002 (runs, item outputs) and m0003 (run configuration columns, summary
+verdicts of the judge). The eval suite (`callhandoff.evals.runs`,
+`callhandoff.evals.judge`) turns its models into these rows and back; every query
+on these tables is here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from callhandoff.store.tables import eval_run_items, eval_runs
+from callhandoff.store.tables import eval_run_items, eval_runs, eval_summary_judgements
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ class EvalRunRow:
     duration_s: float
     settings_json: str
     metrics_json: str
+    policy_path: str | None = None
+    policy_hash: str | None = None
+    classifier_version: str | None = None
+    sample_size: int | None = None
+    sample_seed: int | None = None
+    group_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,20 @@ class EvalItemRow:
     cost_usd: float
     cached: bool
     error: str | None
+
+
+@dataclass(frozen=True)
+class JudgementRow:
+    """One `eval_summary_judgements` row: the judge's verdict on one item's summary."""
+
+    run_id: str
+    item_id: str
+    prompt_hash: str
+    prompt_id: str
+    judge_model: str
+    verdict: str
+    reason: str
+    judged_at: datetime
 
 
 def _run(row: sa.Row[Any]) -> EvalRunRow:
@@ -110,3 +132,32 @@ def items(engine: Engine, run_id: str) -> list[EvalItemRow]:
     )
     with engine.connect() as connection:
         return [EvalItemRow(**row._mapping) for row in connection.execute(query)]
+
+
+def save_judgements(engine: Engine, rows: list[JudgementRow]) -> None:
+    """Store verdicts, replacing an earlier verdict of the same prompt on the same item."""
+    if not rows:
+        return
+    table = eval_summary_judgements
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(
+                table.delete().where(
+                    (table.c.run_id == row.run_id)
+                    & (table.c.item_id == row.item_id)
+                    & (table.c.prompt_hash == row.prompt_hash)
+                )
+            )
+        connection.execute(table.insert(), [asdict(row) for row in rows])
+
+
+def judgements(engine: Engine, run_id: str) -> list[JudgementRow]:
+    """Every verdict stored for a run, oldest first."""
+    table = eval_summary_judgements
+    query = (
+        sa.select(table)
+        .where(table.c.run_id == run_id)
+        .order_by(table.c.judged_at, table.c.item_id)
+    )
+    with engine.connect() as connection:
+        return [JudgementRow(**row._mapping) for row in connection.execute(query)]

@@ -1,6 +1,6 @@
 """Runtime table objects for every table of the store, in one metadata.
 
-The migrations create the tables (m0001_routing, m0002_eval_runs, ...); these
+The migrations create the tables (m0001_routing, m0002_eval_runs, m0003_eval_summaries, ...); these
 objects describe the same columns and types, and `tests/store/test_tables.py`
 checks every table and column against a migrated database. Timestamps go through
 `UTCDateTime` so every value read back is timezone-aware, on SQLite (which stores no
@@ -193,6 +193,53 @@ review_items = sa.Table(
     sa.Column("reviewer", sa.String(200)),
     sa.Column("reviewed_at", UTCDateTime()),
     sa.Column("note", sa.Text),
+    # m0006_review: optimistic version, claim, and the queue's sort and filter columns
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_until", UTCDateTime()),
+    sa.Column("priority_score", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("intent", sa.String(30)),
+    sa.Column("search_text", sa.Text, nullable=False, server_default=""),
+)
+
+review_item_reasons = sa.Table(
+    "review_item_reasons",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("code", sa.String(100), primary_key=True),
+)
+
+review_actions = sa.Table(
+    "review_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"), nullable=False),
+    sa.Column("call_id", sa.String(200), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("item_version", sa.Integer, nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("decision_before", sa.JSON, nullable=False),
+    sa.Column("decision_after", sa.JSON, nullable=False),
+    sa.Column("reject_reason", sa.String(50)),
+    sa.Column("note", sa.Text),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id")),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("outbox.id")),
+    sa.Column("handoff", sa.JSON),
+)
+
+review_field_checks = sa.Table(
+    "review_field_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.Integer, sa.ForeignKey("review_actions.id"), nullable=False),
+    sa.Column("field", sa.String(50), nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("bucket", sa.Integer),
+    sa.Column("source", sa.String(100)),
+    sa.Column("changed", sa.Boolean, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
 )
 
 outbox = sa.Table(
@@ -216,6 +263,8 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("sent_at", UTCDateTime()),
+    sa.Column("lease_owner", sa.String(200)),  # m0005
+    sa.Column("lease_until", UTCDateTime()),  # m0005
 )
 
 outbox_attempts = sa.Table(
@@ -249,6 +298,13 @@ eval_runs = sa.Table(
     sa.Column("duration_s", sa.Float, nullable=False),
     sa.Column("settings_json", sa.Text, nullable=False),
     sa.Column("metrics_json", sa.Text, nullable=False),
+    # m0003_eval_summaries
+    sa.Column("policy_path", sa.String(1000)),
+    sa.Column("policy_hash", sa.String(64)),
+    sa.Column("classifier_version", sa.String(64)),
+    sa.Column("sample_size", sa.Integer),
+    sa.Column("sample_seed", sa.Integer),
+    sa.Column("group_by", sa.String(20)),
 )
 
 eval_run_items = sa.Table(
@@ -271,4 +327,54 @@ eval_run_items = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=False),
     sa.Column("cached", sa.Boolean, nullable=False),
     sa.Column("error", sa.Text),
+)
+
+eval_summary_judgements = sa.Table(
+    "eval_summary_judgements",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(64),
+        sa.ForeignKey("eval_runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("item_id", sa.String(200), primary_key=True),
+    sa.Column("prompt_hash", sa.String(64), primary_key=True),
+    sa.Column("prompt_id", sa.String(200), nullable=False),
+    sa.Column("judge_model", sa.String(200), nullable=False),
+    sa.Column("verdict", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("judged_at", UTCDateTime(), nullable=False),
+)
+
+# --- m0005_service: the live service ------------------------------------------------------
+
+inbound_calls = sa.Table(
+    "inbound_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("webhook_id", sa.String(200), nullable=False, unique=True),
+    sa.Column("call_id", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("lease_owner", sa.String(200)),
+    sa.Column("lease_until", UTCDateTime()),
+    sa.Column("published_at", UTCDateTime()),
+    sa.Column("error", sa.Text),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+destination_health = sa.Table(
+    "destination_health",
+    metadata,
+    sa.Column("destination", sa.String(20), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("opened", sa.Integer, nullable=False),
+    sa.Column("open_until", UTCDateTime()),
+    sa.Column("last_error", sa.Text),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

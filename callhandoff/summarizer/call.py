@@ -211,7 +211,7 @@ class ModelCaller:
             ledger.prompt_tokens += prompt
             ledger.completion_tokens += answer
             ledger.cost_usd += cost
-            ledger.last_text = _completion_text(completion)
+            ledger.last_text = completion_text(completion)
             ledger.last_finish = _finish_reason(completion)
             meter.settle(booking, cost, prompt + answer)
             return completion
@@ -253,7 +253,7 @@ class ModelCaller:
         )
 
     def _answer_tokens(self, completion: Any) -> int:
-        text = _completion_text(completion) or ""
+        text = completion_text(completion) or ""
         return count_text(text, self.encoding)
 
     async def ask(
@@ -337,7 +337,7 @@ def _finish_reason(completion: Any) -> str | None:
         return None
 
 
-def _completion_text(completion: Any) -> str | None:
+def completion_text(completion: Any) -> str | None:
     try:
         message = completion.choices[0].message
     except (AttributeError, IndexError, TypeError):

@@ -11,11 +11,15 @@ def build_backend(settings: Settings) -> ExtractionBackend:
     if settings.resolved_backend == "hybrid":
         from callhandoff.summarizer.hybrid import HybridBackend
 
-        return HybridBackend(settings)
+        hybrid = HybridBackend(settings)
+        hybrid.api_key()  # a missing key stops the run before any work starts
+        return hybrid
     if settings.resolved_backend == "openai":
         from callhandoff.summarizer.llm_backend import LLMBackend
 
-        return LLMBackend(settings)
+        backend = LLMBackend(settings)
+        backend.api_key()  # a missing key stops the run before any work starts
+        return backend
     from callhandoff.summarizer.offline import OfflineBackend
 
     return OfflineBackend(settings)

@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,9 +60,14 @@ def fake_answer(request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def completion_for(request: dict[str, Any], body_size: int) -> dict[str, Any]:
-    """The chat.completion payload answering `request`."""
-    arguments = json.dumps(fake_answer(request))
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def completion_for(
+    request: dict[str, Any], body_size: int, answer: Answer = fake_answer
+) -> dict[str, Any]:
+    """The chat.completion payload answering `request` with `answer(request)` as JSON."""
+    arguments = json.dumps(answer(request))
     message: dict[str, Any] = {"role": "assistant", "content": arguments}
     finish = "stop"
     tools = request.get("tools") or []
@@ -101,11 +106,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # the default backlog of 5 drops a burst of connects (1 s SYN retry)
 
-    def __init__(self, port: int, delay_s: float):
+    def __init__(self, port: int, delay_s: float, answer: Answer = fake_answer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.delay_s = delay_s
+        self.answer = answer
         self.served = 0
         self.lock = threading.Lock()
+        self.bodies: list[bytes] = []  # every request body received, for tests that inspect them
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,13 +142,15 @@ class _Handler(BaseHTTPRequestHandler):
         """`/v1/chat/completions`: a grounded answer after the configured delay."""
         size = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(size)
+        with self.server.lock:
+            self.server.bodies.append(raw)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
         time.sleep(self.server.delay_s)
         with self.server.lock:
             self.server.served += 1
-        self._send(200, completion_for(json.loads(raw), len(raw)))
+        self._send(200, completion_for(json.loads(raw), len(raw), self.server.answer))
 
 
 @dataclass
@@ -160,11 +169,23 @@ class FakeServer:
         """Chat completions answered so far."""
         return self.server.served
 
+    @property
+    def request_bodies(self) -> list[bytes]:
+        """The raw body of every request received so far, in arrival order."""
+        with self.server.lock:
+            return list(self.server.bodies)
+
 
 @contextmanager
-def running_fake_server(delay_s: float = 0.0, port: int = 0) -> Iterator[FakeServer]:
-    """Run the fake server in a background thread for the duration of the block."""
-    server = _Server(port, delay_s)
+def running_fake_server(
+    delay_s: float = 0.0, port: int = 0, answer: Answer = fake_answer
+) -> Iterator[FakeServer]:
+    """Run the fake server in a background thread for the duration of the block.
+
+    `answer` builds the JSON the model "says" for a request (default: a grounded
+    extraction); other model clients, such as the summary judge, pass their own.
+    """
+    server = _Server(port, delay_s, answer)
     thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
     thread.start()
     try:

@@ -189,14 +189,19 @@ class LLMBackend:
             inner, settings.llm_record, json.loads(json.dumps(header, default=str))
         )
 
-    def make_client(self) -> openai.AsyncOpenAI:
-        """The OpenAI (or Azure) async client over the retrying transport."""
+    def api_key(self) -> str | None:
+        """The key to send; a `ConfigError` when the provider needs one and none is set."""
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else None
         if key is None and self.provider in ("openai", "azure") and not self.replaying:
             raise ConfigError(
                 f"no API key for {self.base_url}: set CALLHANDOFF_API_KEY or OPENAI_API_KEY "
                 "(in the environment or .env)"
             )
+        return key
+
+    def make_client(self) -> openai.AsyncOpenAI:
+        """The OpenAI (or Azure) async client over the retrying transport."""
+        key = self.api_key()
         http_client = build_http_client(
             policy=RetryPolicy(
                 retries=self.settings.transport_retries,

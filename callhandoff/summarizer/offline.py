@@ -235,10 +235,16 @@ def _with_exact_risks(
     fields: DeterministicFields,
     reason: Extracted[ReturnReason] | None,
 ) -> list[Extracted[RiskFlag]]:
-    """Add the flags exact extractors prove: spoken card numbers/passwords, damaged returns."""
+    """Add the flags exact extractors prove: spoken card numbers/passwords, damaged returns.
+
+    A secret the redaction stage masked is proof: its flag quotes the masked sentence,
+    in place of whatever sentence the classifier leaned on.
+    """
+    if fields.sensitive:
+        flags = [f for f in flags if f.value is not RiskFlag.SENSITIVE_DATA_SHARED]
     present = {flag.value for flag in flags}
     extra: list[Extracted[RiskFlag]] = []
-    if fields.sensitive and RiskFlag.SENSITIVE_DATA_SHARED not in present:
+    if fields.sensitive:
         found = fields.sensitive[0]
         extra.append(
             Extracted[RiskFlag](

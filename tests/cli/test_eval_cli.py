@@ -9,10 +9,10 @@ import pytest
 from evals.fakes import FakeBackend, gold_item, handoff, refund_everything
 from typer.testing import CliRunner
 
-from callhandoff.cli import eval as eval_cli
 from callhandoff.cli.app import app
 from callhandoff.schema import Handoff, Intent, Transcript, Urgency
 from callhandoff.settings import Settings
+from callhandoff.summarizer import factory
 
 Respond = Callable[[Transcript], Handoff]
 
@@ -32,7 +32,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def use_backend(monkeypatch: pytest.MonkeyPatch, respond: Respond) -> None:
-    monkeypatch.setattr(eval_cli, "build_backend", lambda _s: FakeBackend(respond))
+    monkeypatch.setattr(factory, "build_backend", lambda _s: FakeBackend(respond))
 
 
 def cancel_b(call: Transcript) -> Handoff:
@@ -72,7 +72,7 @@ def test_repeat_reports_agreement(workdir: Path, monkeypatch: pytest.MonkeyPatch
     use_backend(monkeypatch, refund_everything)
     code, out = invoke("run", "--dataset", "dev.jsonl", "--no-progress", "--repeat", "2")
     assert code == 0, out
-    assert "agree×2" in out
+    assert "agree: same in all 2 repeats" in out
 
 
 def test_report_prints_tables_and_writes_html(
@@ -93,8 +93,8 @@ def test_compare_lists_the_flipped_items(workdir: Path, monkeypatch: pytest.Monk
     invoke("run", "--dataset", "dev.jsonl", "--no-progress")
     code, out = invoke("compare", "latest~1", "latest", "--item", "b")
     assert code == 0, out
-    assert "Right in A, wrong in B: 1 field flip" in out
-    assert "Wrong in A, right in B: 0 field flips" in out
+    assert "Right in A, wrong in B: 1 change" in out
+    assert "Wrong in A, right in B: 0 changes" in out
     assert "cancel_order" in out
     assert "Item b: A = " in out and "differs" in out
 
@@ -135,7 +135,7 @@ def test_settings_are_built_from_flags(workdir: Path, monkeypatch: pytest.Monkey
         seen.append(settings)
         return FakeBackend(refund_everything)
 
-    monkeypatch.setattr(eval_cli, "build_backend", build)
+    monkeypatch.setattr(factory, "build_backend", build)
     args = ("run", "--dataset", "dev.jsonl", "--no-progress", "--backend", "offline",
             "--model", "m-2", "--no-cache")  # fmt: skip
     code, out = invoke(*args)

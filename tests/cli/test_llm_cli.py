@@ -97,7 +97,7 @@ def test_eval_run_records_then_replays_without_a_server(
     assert f"model cost $0.0000 spent, ${spent} replayed" in replayed
     assert "intent accuracy" in replayed
     listing = runner.invoke(app, ["eval", "list"]).output
-    assert listing.count("hybrid/test-model") == 2
+    assert listing.count("hybrid / test-model") == 2
 
 
 def test_a_committed_recording_of_the_real_model_replays_anywhere(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from callhandoff.cli.app import app
+from callhandoff.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
@@ -79,3 +82,63 @@ def test_schema_prints_the_handoff_json_schema() -> None:
     assert schema["title"] == "Handoff"
     assert "caller" in schema["properties"]
     assert "risk_flags" in schema["properties"]
+
+
+def test_report_names_the_store_and_warns_when_it_has_no_records(workdir: Path) -> None:
+    result = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    store = Settings().data_dir.resolve() / "callhandoff.db"
+    assert f"store: sqlite:///{store}" in result.output
+    assert "warning:" in result.output and "callhandoff directory load" in result.output
+    assert f"handoffs written to {(workdir / 'handoffs.jsonl').resolve()}" in result.output
+
+    runner.invoke(app, ["directory", "load", "examples/store"])
+    again = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert "warning:" not in again.output
+
+
+def test_reason_codes_are_never_broken_at_80_columns(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    runner.invoke(app, ["directory", "load", "examples/store"])
+    result = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    table = result.output.split("Handoffs by intent")[0]
+    codes = {
+        reason["code"]  # type: ignore[index]
+        for line in _lines(workdir / "handoffs.jsonl")
+        for reason in line["decision"]["reasons"]  # type: ignore[index]
+    }
+    assert codes and all(code in table for code in codes)
+    rows = [row for row in table.splitlines() if row[:1] in set("┏┃┡│└")]
+    assert rows and all(len(row) <= 80 for row in rows)
+
+
+def test_markup_in_a_call_id_is_printed_as_written(workdir: Path) -> None:
+    call = {
+        "call_id": "m1[/bogus]",
+        "destination": "cloudcart",
+        "turns": [{"speaker": "customer", "text": "Where is my order [bold]HH-100234[/bold]?"}],
+    }
+    (workdir / "odd.json").write_text(json.dumps(call), encoding="utf-8")
+    result = runner.invoke(app, ["process", "odd.json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "m1[/bogus]" in result.output
+    listing = runner.invoke(app, ["outbox"])
+    assert listing.exit_code == 0, listing.output
+
+
+def test_the_offline_path_never_loads_the_llm_libraries(workdir: Path) -> None:
+    code = (
+        "import sys; from callhandoff.cli.app import main\n"
+        "sys.argv = ['callhandoff', 'process', 'examples/', '--no-progress']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in "
+        "('openai', 'instructor', 'tiktoken', 'httpx2')]\n"
+        "print('LOADED', loaded, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in done.stderr

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callhandoff.cli import process as process_cli
 from callhandoff.cli.app import app
+from callhandoff.routing.delivery.receiver import Receiver, running_receiver
 from callhandoff.schema import Handoff, Transcript
+from callhandoff.summarizer import factory
 from tests.routing.helpers import FIXTURES, STORE, Call, make_call
-from tests.routing.receiver import running_receiver
 
 runner = CliRunner()
 
@@ -67,7 +67,7 @@ def _process(workdir: Path, monkeypatch: pytest.MonkeyPatch, calls: list[Call]) 
         (folder / f"{call.transcript.call_id}.json").write_text(
             call.transcript.model_dump_json(exclude_none=True), encoding="utf-8"
         )
-    monkeypatch.setattr(process_cli, "build_backend", lambda _s: _Prepared(calls))
+    monkeypatch.setattr(factory, "build_backend", lambda _s: _Prepared(calls))
     result = runner.invoke(app, ["process", str(folder), "--out", "out.jsonl", "--no-progress"])
     assert result.exit_code == 0, result.output
     return result.output
@@ -140,6 +140,23 @@ def test_deliver_defaults_to_a_dry_run_showing_the_exact_request_and_diff(
     assert "pending: 2" in runner.invoke(app, ["outbox"]).output
 
 
+def test_dry_run_says_what_an_update_without_subscriber_fields_carries(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["directory", "load", str(STORE)])
+    note = make_call(
+        "cli-note",
+        intent="account",
+        email="alice@example.com",
+        changes=[("delivery_instructions", "front door", "side door")],
+    )
+    _process(workdir, monkeypatch, [note])
+    out = runner.invoke(app, ["deliver", "--dry-run"]).output
+    assert '"changes": {}' in out
+    assert "this update sets no field at the destination" in out
+    assert "not sent to a subscriber list" in out and "delivery_instructions" in out
+
+
 def test_deliver_sends_when_an_endpoint_is_configured(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,3 +176,32 @@ def test_deliver_sends_when_an_endpoint_is_configured(
     ]
     listing = runner.invoke(app, ["outbox", "--state", "sent"])
     assert "cli-create:create_subscriber" in listing.output
+
+
+def test_an_outage_leaves_actions_waiting_and_retry_dead_requeues_refused_ones(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["directory", "load", str(STORE)])
+    _process(workdir, monkeypatch, CALLS)
+    with running_receiver(Receiver(down=503)) as receiver:
+        monkeypatch.setenv("CALLHANDOFF_CLOUDCART_URL", receiver.url)
+        down = runner.invoke(app, ["deliver"])
+        assert down.exit_code == 0, down.output
+        assert "sent 0, dead-lettered 0, retrying later 2" in down.output
+        receiver.down = None
+        receiver.statuses = [422]
+        assert (
+            runner.invoke(app, ["outbox", "retry", "cli-create:create_subscriber"]).exit_code == 0
+        )
+        refused = runner.invoke(app, ["deliver"])
+        assert refused.exit_code == 1 and "dead cli-create:create_subscriber" in refused.output
+        none = runner.invoke(app, ["outbox", "retry"])
+        assert none.exit_code == 2 and "--dead" in none.output
+        requeued = runner.invoke(app, ["outbox", "retry", "--dead"])
+        assert "requeued 1 action(s)" in requeued.output
+        assert runner.invoke(app, ["deliver"]).exit_code == 0
+    assert receiver.applied["cli-create:create_subscriber"] == 1
+    listing = runner.invoke(app, ["outbox", "--state", "sent"])
+    assert "cli-create:create_subscriber" in listing.output
+    unknown = runner.invoke(app, ["outbox", "retry", "no-such-key"])
+    assert unknown.exit_code == 1 and "not requeued" in unknown.output

@@ -78,3 +78,39 @@ def test_the_shipped_thresholds_file_is_valid() -> None:
     bounds = load_thresholds(shipped)
     assert bounds.minimum and bounds.maximum
     assert bounds.costs.cost("skip", "review", []) < bounds.costs.cost("review", "create", [])
+
+
+def test_a_baseline_check_fails_a_metric_that_fell_more_than_the_allowed_drop() -> None:
+    from callhandoff.evals.gate import evaluate_baseline
+
+    bounds = parse_thresholds(THRESHOLDS.replace("max:\n", "max:\n  latency.p95_ms: 500\n"))
+    run = {"intent.accuracy": 0.72, "field.order_id.f1": 0.88, "grounding.violation_rate": 0.02,
+           "latency.p95_ms": 400.0}  # fmt: skip
+    base = {"intent.accuracy": 0.75, "field.order_id.f1": 0.885, "grounding.violation_rate": 0.0,
+            "latency.p95_ms": 10.0}  # fmt: skip
+    checks = {c.metric: c for c in evaluate_baseline(run, base, bounds, max_drop=0.01)}
+    assert set(checks) == {"intent.accuracy", "field.order_id.f1", "grounding.violation_rate"}
+    assert not checks["intent.accuracy"].passed  # 0.72 < 0.75 - 0.01
+    assert checks["field.order_id.f1"].passed  # 0.88 >= 0.885 - 0.01
+    assert not checks["grounding.violation_rate"].passed  # 0.02 > 0.0 + 0.01
+    assert checks["intent.accuracy"].describe() == (
+        "intent.accuracy = 0.72 (needs >= 0.74 = baseline 0.75 - 0.01) FAIL"
+    )
+
+
+def test_gate_run_adds_baseline_checks_on_the_items_both_runs_scored() -> None:
+    from callhandoff.evals.gate import gate_run
+    from callhandoff.schema import Intent
+
+    from .fakes import gold_item, handoff, item_run
+
+    items = [gold_item(f"g{n}") for n in range(4)]
+    base = [item_run(i, handoff(i.transcript.call_id, intent=Intent.REFUND)) for i in items[:3]]
+    ours = [item_run(i, handoff(i.transcript.call_id, intent=Intent.REFUND if n else
+            Intent.OTHER)) for n, i in enumerate(items)]  # fmt: skip
+    bounds = parse_thresholds("min:\n  intent.accuracy: 0.5\n")
+    result = gate_run(ours, bounds, baseline_items=base, max_drop=0.1)
+    absolute, relative = result.checks
+    assert absolute.passed and absolute.value == 0.75  # 3 of 4
+    assert not relative.passed and relative.value == 2 / 3  # 2 of the 3 shared items
+    assert relative.baseline == 1.0

@@ -9,9 +9,10 @@ from xml.etree import ElementTree
 
 from rich.console import Console
 
+from callhandoff.evals.compare_report import comparison_report
 from callhandoff.evals.html_report import render_html, write_html
 from callhandoff.evals.metrics import score_runs
-from callhandoff.evals.report import comparison_report, print_group, run_report
+from callhandoff.evals.report import print_group, run_report
 from callhandoff.evals.runs import RunRecord
 
 from .test_compare import run_a, run_b
@@ -51,7 +52,7 @@ def test_the_terminal_report_shows_headline_field_and_confusion_tables() -> None
 def test_the_html_report_is_self_contained_with_four_kinds_of_chart(tmp_path: Path) -> None:
     path = write_html(record(), tmp_path / "reports" / "run.html")
     html = path.read_text(encoding="utf-8")
-    assert "<script" not in html.lower()
+    assert "<script" not in html.lower()  # no items to filter: no script at all
     assert re.findall(r"(?:src|href)=", html) == []
     urls = set(re.findall(r"https?://[^\"' )]+", html))
     assert urls == {"http://www.w3.org/2000/svg"}  # the SVG namespace, not a download
@@ -81,10 +82,11 @@ def test_html_escapes_what_came_from_the_data() -> None:
     assert "&lt;b&gt;label&lt;/b&gt;" in html
 
 
-def test_the_comparison_lists_flips_side_by_side() -> None:
+def test_the_comparison_lists_changes_side_by_side() -> None:
     from callhandoff.evals.compare import compare_runs
 
     text = rendered(comparison_report(compare_runs("A", run_a(), "B", run_b())))
-    assert "Right in A, wrong in B: 3 field flips" in text
-    assert "Wrong in A, right in B: 1 field flip" in text
+    assert "Right in A, wrong in B: 3 changes" in text
+    assert "Wrong in A, right in B: 1 change" in text
     assert "cancel_order" in text
+    assert text.startswith("Verdict: ")

@@ -41,7 +41,7 @@ def test_every_item_is_run_once_with_its_usage(tmp_path: Path) -> None:
     assert backends[0].closed
     first = output.items[0]
     assert first.result is not None
-    assert first.result.handoff.priority is not None  # went through the pipeline
+    assert first.result.handoff.grounding.checked > 0  # went through the grounding check
     assert (first.latency_ms, first.prompt_tokens, first.completion_tokens) == (12.5, 100, 20)
     assert output.backend == "fake"
     assert output.repeat == 1
@@ -121,6 +121,20 @@ def test_with_a_router_every_call_is_decided_in_a_throwaway_store(tmp_path: Path
     # An unknown caller asking for money back is never automatic.
     assert {d.kind for d in decisions if d is not None} == {DecisionKind.REVIEW}
     assert not (tmp_path / "callhandoff.db").exists()  # the project's store is untouched
+    # the run records the policy that decided (the hash every decision carries)
+    assert output.policy_path == "embedded default"
+    assert output.policy_hash == decisions[0].policy_version  # type: ignore[union-attr]
+    assert output.classifier_version is None  # the fake backend loads no classifier
+
+
+def test_an_offline_run_records_the_classifier_it_loaded(tmp_path: Path) -> None:
+    from callhandoff.evals.provenance import classifier_version
+
+    output = run_dataset(dataset("a"), settings(tmp_path).model_copy(update={"backend": "offline"}))
+    assert output.backend == "offline"
+    assert output.classifier_version == classifier_version(None)
+    assert output.classifier_version is not None and len(output.classifier_version) == 16
+    assert output.policy_hash is None  # not routed
 
 
 def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_stored_settings_hold_no_secrets() -> None:
     stored = safe_settings(settings)
     assert "api_key" not in stored
     assert "destination_token" not in stored
-    assert stored["base_url"] == "https://llm.example/v1"
+    assert stored["base_url"] == "https://user:***@llm.example/v1"
     assert "sk-secret" not in str(stored) and "pw" not in str(stored)
     assert stored["model"] == settings.model
     assert stored["context_tokens"] == settings.context_tokens  # a limit, not a secret
@@ -109,3 +109,42 @@ def test_a_run_started_in_another_zone_reads_back_as_the_same_instant(engine: En
     record = load_run(engine, save(engine, started))
     assert record.created_at == started
     assert record.created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_a_store_made_before_m0003_gains_the_new_columns_and_keeps_its_runs(
+    tmp_path: Path,
+) -> None:
+    import sqlalchemy as sa
+
+    from callhandoff.store.migrations import m0001_routing, m0002_eval_runs
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = sa.create_engine(url)
+    with old.begin() as connection:
+        m0001_routing.upgrade(connection)
+        m0002_eval_runs.upgrade(connection)
+        connection.execute(sa.text("CREATE TABLE _migrations (name VARCHAR(200) PRIMARY KEY, "
+                                   "applied_at DATETIME NOT NULL)"))  # fmt: skip
+        for name in ("m0001_routing", "m0002_eval_runs"):
+            connection.execute(sa.text("INSERT INTO _migrations VALUES (:n, '2025-03-01')"),
+                               {"n": name})  # fmt: skip
+    old.dispose()
+    engine = open_store(url)
+    assert "m0003_eval_summaries" in applied_migrations(engine)
+    record = load_run(engine, save(engine, T0))
+    assert (record.policy_hash, record.classifier_version, record.sample_size) == (None, None, None)
+
+
+def test_a_run_records_its_policy_classifier_and_sample(engine: Engine) -> None:
+    a = gold_item("a")
+    items = [item_run(a, handoff("call-a", intent=Intent.REFUND))]
+    data = Dataset(path="dev.jsonl", version="cd" * 32, items=(a,), sample_size=1, sample_seed=7)
+    output = RunOutput(dataset=data, items=tuple(items), backend="offline", model=None,
+                       prompt_id=None, prompt_hash=None, repeat=1, started_at=T0, duration_s=0.1,
+                       policy_path="my_policy.yaml", policy_hash="f" * 16,
+                       classifier_version="c" * 16)  # fmt: skip
+    run_id = save_run(engine, output, score_runs(items)[1], Settings(), group_by="origin").run_id
+    record = load_run(engine, run_id)
+    assert (record.policy_path, record.policy_hash) == ("my_policy.yaml", "f" * 16)
+    assert (record.classifier_version, record.sample_size, record.sample_seed) == ("c" * 16, 1, 7)
+    assert record.group_by == "origin"

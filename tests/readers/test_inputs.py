@@ -111,11 +111,20 @@ def test_non_utf8_file_is_one_rejection(tmp_path: Path) -> None:
     assert rejected.line == 2
     assert rejected.problem == "not valid UTF-8 text; save the file as UTF-8 and read it again"
     assert rejected.raw == "Agent: hello\nCustomer: caf\\xe9 order\n"
+
+
+def test_one_bad_byte_in_a_jsonl_line_rejects_that_line_only(tmp_path: Path) -> None:
     jsonl = tmp_path / "calls.jsonl"
-    good = b'{"id": "a", "turns": [{"role": "user", "content": "hi"}]}\n'
-    jsonl.write_bytes(good + b'{"id": "b", "turns": [{"role": "user", "content": "\xff"}]}\n')
-    rejected = only_rejected(read(jsonl))  # one rejection, not one good record and one bad
-    assert (rejected.line, rejected.raw.splitlines()[0]) == (2, good.decode().strip())
+    lines = [
+        f'{{"id": "c{n}", "turns": [{{"role": "user", "content": "hi {n}"}}]}}' for n in range(5)
+    ]
+    body = "\n".join(lines).encode().replace(b"hi 2", b"hi \xff 2") + b"\n"
+    jsonl.write_bytes(body)
+    items = read(jsonl)
+    assert [getattr(item, "call_id", None) for item in items] == ["c0", "c1", None, "c3", "c4"]
+    rejected = items[2]
+    assert isinstance(rejected, Rejected) and rejected.line == 3
+    assert "not valid UTF-8" in rejected.problem and "\\xff" in rejected.raw
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:

@@ -88,10 +88,30 @@ def test_speaker_prefixes(parse: Parse, prefix: str, speaker: Speaker) -> None:
     assert transcript.turns[0].text == "hello there"
 
 
-def test_unknown_prefix_without_timestamp_continues_the_turn(parse: Parse) -> None:
-    # Only known speakers start a turn, so a spoken "Order ID: 4417" is never lost.
-    transcript = only_transcript(parse("Agent: hi\nNarrator: the end\n", name="n.txt"))
-    assert [t.text for t in transcript.turns] == ["hi\nNarrator: the end"]
+def test_a_label_without_timestamp_continues_the_turn(parse: Parse) -> None:
+    # A spoken "Order ID: 4417" or "Email: ..." on its own line is never lost.
+    text = "Agent: hi\nOrder ID: 4417\nEmail: a@b.example\n"
+    transcript = only_transcript(parse(text, name="n.txt"))
+    assert [t.text for t in transcript.turns] == ["hi\nOrder ID: 4417\nEmail: a@b.example"]
+
+
+@pytest.mark.parametrize("speaker", ["Narrator", "Stranger", "Agent 2"])
+def test_unknown_speaker_is_rejected_not_merged(parse: Parse, speaker: str) -> None:
+    rejected = only_rejected(
+        parse(f"Agent: hi\nCustomer: hello\n{speaker}: the end\n", name="n.txt")
+    )
+    assert rejected.line == 3
+    assert rejected.problem == (
+        f"turn 3: unknown speaker {speaker!r} (use agent, customer, bot or system)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "speaker"), [("Manager", Speaker.AGENT), ("Robot", Speaker.BOT)]
+)
+def test_manager_and_robot_are_speakers(parse: Parse, prefix: str, speaker: Speaker) -> None:
+    transcript = only_transcript(parse(f"Customer: hi\n{prefix}: hello\n", name="m.txt"))
+    assert [(t.speaker, t.text) for t in transcript.turns][1] == (speaker, "hello")
 
 
 def test_caller_header_with_a_phone_number_is_caller_id_not_a_turn(parse: Parse) -> None:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.directory import load_directory
-from callhandoff.routing.directory_files import read_directory
+from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.router import Router
 from callhandoff.store.db import open_store
+from callhandoff.store.directory import load_directory
 from tests.routing.helpers import REFERENCE, STORE
 
 

@@ -184,3 +184,50 @@ def make_call(
         meta=ExtractionMeta(backend="test", fallback_reason=fallback),
     )
     return Call(transcript, handoff)
+
+
+def base_facts(**changes: Any) -> dict[str, Any]:
+    """A clean, matched, actionable call: the default policy creates a record for it."""
+    facts: dict[str, Any] = {
+        "destination": "cloudcart",
+        "intent": "order_status",
+        "intent_confidence": 0.9,
+        "intents": ["order_status"],
+        "change_kind": None,
+        "refund_expectation": None,
+        "return_reason": None,
+        "risk_flags": [],
+        "workflow": None,
+        "prompt_injection": False,
+        "fallback": False,
+        "fallback_reason": None,
+        "matched": True,
+        "match_confidence": 0.95,
+        "match_method": "order_id",
+        "customer_id": "C-1",
+        "order_id": "A-100101",
+        "booking_id": None,
+        "findings": [],
+        "disagreements": [],
+        "dropped_identifiers": [],
+        "low_confidence_fields": [],
+        "vip": False,
+        "loyalty_tier": None,
+        "order_value": 60.0,
+        "urgency": "normal",
+        "repeat_complaint": False,
+        "deadline_in_days": None,
+        "field_changes": [],
+        "change_groups": [],
+        "mentions_record": True,
+        "has_record": True,
+        "has_destination_object": True,
+        "destination_object": "subscriber C-1 (follow_up_need)",
+        "lifecycle_signals": ["follow_up_need"],
+        "context_score": 4,
+        "transcript_changed": False,
+        "changed_after_delivery": False,
+        "version": 1,
+    }
+    facts.update(changes)
+    return facts

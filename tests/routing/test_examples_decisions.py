@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from callhandoff.readers import iter_inputs
-from callhandoff.routing.directory import load_directory
-from callhandoff.routing.directory_files import read_directory
+from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.router import Router
 from callhandoff.schema import (
     Caller,
@@ -39,6 +38,7 @@ from callhandoff.schema.enums import (
     RefundExpectation,
     RiskFlag,
 )
+from callhandoff.store.directory import load_directory
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

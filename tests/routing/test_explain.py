@@ -6,9 +6,15 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import NotFoundError
-from callhandoff.routing.explain import explain_call
+from callhandoff.routing.explain import explain_call as render
 from callhandoff.routing.router import Router
+from callhandoff.store.calls import call_history
 from tests.routing.helpers import make_call
+
+
+def explain_call(engine: Engine, call_id: str, *, show_all: bool = False) -> str:
+    """What `callhandoff explain` prints for a call in this store."""
+    return render(call_history(engine, call_id), show_all=show_all)
 
 
 def test_explain_gives_match_rules_values_thresholds_and_action(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from callhandoff.routing.lookup import DirectoryLookup
 from callhandoff.routing.match import Matcher
 from callhandoff.routing.match_types import MatchOutcome
+from callhandoff.store.lookup import DirectoryLookup
 from tests.routing.helpers import REFERENCE, Call, make_call
 
 

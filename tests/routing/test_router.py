@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from callhandoff.pipeline import process_stream
-from callhandoff.routing.policy_file import load_policy
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.schema import Handoff, Rejected, Transcript
 from callhandoff.schema.enums import DecisionKind
@@ -90,6 +90,33 @@ def test_a_changed_transcript_is_a_flagged_version_that_supersedes_the_pending_a
     again = router.route(v2.result(), v2.transcript)
     assert again.decision == result.decision
     assert len(outbox_store.rows_for_call(engine, "call-7")) == 2
+
+
+def test_an_older_version_sent_again_is_decided_again_and_made_current(
+    router: Router, engine: Engine
+) -> None:
+    v1, v2 = _create_call(), _create_call(extra="Also, it is a gift.")
+    batch = [
+        (v1.result(), v1.transcript),
+        (v2.result(), v2.transcript),
+        (v1.result(), v1.transcript),
+    ]
+    *_, third = router.route_many(batch)
+    assert third.decision is not None and third.decision.kind is DecisionKind.CREATE
+    assert "transcript_changed" in [r.code for r in third.decision.reasons]
+    assert third.decision.idempotency_key == "call-7:create_subscriber"
+    rows = outbox_store.rows_for_call(engine, "call-7")
+    assert [(r.idempotency_key, r.state) for r in rows] == [
+        ("call-7:create_subscriber", "pending"),  # revived: it is the current action again
+        ("call-7:create_subscriber:v2", "superseded"),
+    ]
+    assert rows[1].superseded_by == rows[0].id
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(calls.c.current_version)).scalar() == 1
+    assert _count(engine, transcript_versions, call_id="call-7") == 2
+    again = router.route(v1.result(), v1.transcript)  # now current: answered from the store
+    assert again.decision == third.decision
+    assert _count(engine, decisions) == 3
 
 
 def test_a_changed_version_that_turns_into_review_cancels_the_pending_action(

@@ -8,7 +8,9 @@ from typing import Any
 import httpx2
 
 from callhandoff.schema.enums import Intent, RefundExpectation, ReturnReason, RiskFlag, Urgency
+from callhandoff.redaction.stage import redact_transcript
 from callhandoff.schema.handoff import Handoff
+from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.summarizer.factory import build_backend
 from callhandoff.summarizer.hybrid import HybridBackend
@@ -50,13 +52,18 @@ def run(tmp_path: Path, *answers: dict[str, Any], **overrides: Any) -> tuple[Han
         settings(tmp_path, **overrides), transport=httpx2.MockTransport(handler)
     )
     try:
-        return backend.extract(transcript("hy-1", TURNS)), requests
+        return backend.extract(call()), requests
     finally:
         backend.close()
 
 
+def call() -> Transcript:
+    """The call as every backend gets it: the card number already masked."""
+    return redact_transcript(transcript("hy-1", TURNS))
+
+
 def offline(tmp_path: Path) -> Handoff:
-    return OfflineBackend(settings(tmp_path)).extract(transcript("hy-1", TURNS))
+    return OfflineBackend(settings(tmp_path)).extract(call())
 
 
 def test_the_model_reads_the_call_and_code_supplies_the_exact_fields(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ class Sentence:
     text: str
     position: int  # index among the caller's turns, 0-based
     is_correction: bool
+    from_agent: bool = False  # context only: never quoted as evidence, never a correction
 
 
 @dataclass
@@ -114,8 +115,9 @@ def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
     return grams
 
 
-def sentence_features(text: str, *, late: bool) -> list[str]:
-    """The feature strings of one sentence; `late` adds the last-turns copies."""
+def sentence_features(text: str, *, late: bool, first: bool = False) -> list[str]:
+    """The feature strings of one sentence; `late` adds the last-turns copies, `first` the
+    copies for the caller's opening turn (where the problem is usually stated)."""
     tokens, clause_starts = _tokens(text)
     words = _word_features(tokens, clause_starts)
     negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
@@ -124,12 +126,30 @@ def sentence_features(text: str, *, late: bool) -> list[str]:
     if late:
         features.extend("L:" + word for word in words[: len(tokens)])
         features.extend("L:" + concept for concept in concepts)
+    if first:
+        features.extend("F:" + word for word in words[: len(tokens)])
+        features.extend("F:" + concept for concept in concepts)
     if not features:
         features.append("EMPTY")
     return features
 
 
-def split_sentences(turn_index: int, text: str, position: int) -> list[Sentence]:
+def agent_features(text: str, *, late: bool) -> list[str]:
+    """An agent sentence's words and concepts, marked `A:` (`AL:` copies for the agent's last
+    turns, where the agreed remedy is usually read back)."""
+    tokens, clause_starts = _tokens(text)
+    words = _word_features(tokens, clause_starts)
+    negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
+    marked = [*words[: len(tokens)], *concepts_in(tokens, negated)]
+    features = ["A:" + feature for feature in marked]
+    if late:
+        features.extend("AL:" + feature for feature in marked)
+    return features or ["A:EMPTY"]
+
+
+def split_sentences(
+    turn_index: int, text: str, position: int, *, from_agent: bool = False
+) -> list[Sentence]:
     """Exact sentence spans of a turn (trailing spaces trimmed so quotes stay verbatim)."""
     sentences: list[Sentence] = []
     for match in _SENTENCE.finditer(text):
@@ -145,14 +165,17 @@ def split_sentences(turn_index: int, text: str, position: int) -> list[Sentence]
                 end=start + len(stripped),
                 text=stripped,
                 position=position,
-                is_correction=bool(CORRECTION_CUE.search(stripped)),
+                is_correction=not from_agent and bool(CORRECTION_CUE.search(stripped)),
+                from_agent=from_agent,
             )
         )
     return sentences
 
 
 def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> DocFeatures:
-    """Sentences of the caller's turns and their features (agent turns are context only)."""
+    """Sentences of the call in turn order and their features. The caller's sentences carry
+    the full feature set and are the evidence; the agent's add marked words and concepts
+    as context (an agent reading back "so that's a full refund" settles the remedy)."""
     customer = [
         (i, turn.text)
         for i, turn in enumerate(transcript.turns)
@@ -167,13 +190,30 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
     sentences: list[Sentence] = []
     features: list[list[str]] = []
     last_positions = max(len(customer) - _LAST_TURNS, 0)
-    for position, (turn_index, text) in enumerate(customer):
-        for sentence in split_sentences(turn_index, text, position):
-            sentences.append(sentence)
-            features.append(sentence_features(sentence.text, late=position >= last_positions))
+    caller_turns = {turn_index: position for position, (turn_index, _) in enumerate(customer)}
+    agent_turns = [i for i, turn in enumerate(transcript.turns) if turn.speaker is Speaker.AGENT]
+    last_agent = set(agent_turns[-_LAST_TURNS:])
+    position = 0
+    for turn_index, turn in enumerate(transcript.turns):
+        if turn_index in caller_turns:
+            position = caller_turns[turn_index]
+            late = position >= last_positions
+            for sentence in split_sentences(turn_index, turn.text, position):
+                sentences.append(sentence)
+                features.append(sentence_features(sentence.text, late=late, first=position == 0))
+        elif turn.speaker is Speaker.AGENT:
+            late = turn_index in last_agent
+            for sentence in split_sentences(turn_index, turn.text, position, from_agent=True):
+                sentences.append(sentence)
+                features.append(agent_features(sentence.text, late=late))
     # Concepts anywhere in the call, once each: a strong cue counts as much in a long
     # call as in a short one (document features are not length-normalised).
-    present = {f"DOC:{f}" for fs in features for f in fs if f.startswith(("CON:", "NOTCON:"))}
+    present = {
+        f"DOC:{f}"
+        for fs in features
+        for f in fs
+        if f.startswith(("CON:", "NOTCON:", "A:CON:", "A:NOTCON:"))
+    }
     return DocFeatures(
         sentences=sentences,
         sentence_features=features,

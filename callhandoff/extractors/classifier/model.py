@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from callhandoff.exceptions import ConfigError
 from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
+from callhandoff.extractors.classifier.heads import NONE
 
 FloatArray = NDArray[np.float32]
 IntArray = NDArray[np.int64]
@@ -44,6 +45,7 @@ class HeadSpec:
     temperature: float
     preference: bool  # discount sentences before the caller's last correction
     threshold: float  # binary heads: P(yes) needed; multi-class: unused
+    none_threshold: float | None = None  # optional heads: P(none) needed to give no value
 
     @property
     def binary(self) -> bool:
@@ -100,7 +102,28 @@ class ClassifierModel:
             )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         arrays = np.load(weights_path)
-        heads = {
+        return cls.from_arrays(
+            vocabulary=meta["vocabulary"],
+            weights=arrays["weights"].astype(np.float32),
+            bias=arrays["bias"].astype(np.float32),
+            heads=meta["heads"],
+            info=meta.get("info", {}),
+            correction_discount=meta.get("correction_discount", 0.35),
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        vocabulary: list[str],
+        weights: FloatArray,
+        bias: FloatArray,
+        heads: dict[str, dict[str, Any]],
+        info: dict[str, Any],
+        correction_discount: float,
+    ) -> ClassifierModel:
+        """A model from its parts as `meta.json` describes them (training builds it this way)."""
+        specs = {
             name: HeadSpec(
                 name=name,
                 labels=tuple(spec["labels"]),
@@ -108,17 +131,17 @@ class ClassifierModel:
                 temperature=spec["temperature"],
                 preference=spec["preference"],
                 threshold=spec.get("threshold", 0.5),
+                none_threshold=spec.get("none_threshold"),
             )
-            for name, spec in meta["heads"].items()
+            for name, spec in heads.items()
         }
-        vocabulary = {feature: index for index, feature in enumerate(meta["vocabulary"])}
         return cls(
-            vocabulary=vocabulary,
-            weights=arrays["weights"].astype(np.float32),
-            bias=arrays["bias"].astype(np.float32),
-            heads=heads,
-            info=meta.get("info", {}),
-            correction_discount=meta.get("correction_discount", 0.35),
+            vocabulary={feature: index for index, feature in enumerate(vocabulary)},
+            weights=weights,
+            bias=bias,
+            heads=specs,
+            info=info,
+            correction_discount=correction_discount,
         )
 
     # ---------------------------------------------------------------- scoring
@@ -127,14 +150,50 @@ class ClassifierModel:
         return found or [self._zero_row]
 
     def _norm(self, flat: IntArray, values: FloatArray) -> float:
-        """L2 norm of the aggregated sentence-feature counts, as in training."""
-        counts = np.bincount(flat, weights=values, minlength=self._zero_row + 1)
-        counts[self._zero_row] = 0.0
+        """L2 norm of the aggregated sentence-feature counts, as in training.
+
+        Counted over the features present only (not the whole vocabulary).
+        """
+        present, position = np.unique(flat, return_inverse=True)
+        counts = np.bincount(position, weights=values)
+        counts[present == self._zero_row] = 0.0
         norm = float(np.sqrt(np.dot(counts, counts)))
         return norm if norm > 0 else 1.0
 
+    def probabilities(self, doc: DocFeatures) -> dict[str, list[float]]:
+        """Every head's calibrated distribution over its labels (training tunes abstention
+        thresholds on these)."""
+        probs = self._forward(doc)[0].tolist()
+        return {
+            head.name: probs[head.offset : head.offset + len(head.labels)] for head in self._order
+        }
+
     def score(self, doc: DocFeatures) -> dict[str, Prediction]:
         """Every head's prediction for one document."""
+        probs, contributions, uniform, preference = self._forward(doc)
+        chosen = self._choose(probs.tolist())
+        # Evidence: per head, the sentence whose contribution to the chosen label stands
+        # out most from its contribution to the head's other labels.
+        head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
+        sentence_weights = np.where(self._preference_heads, preference[:, None], uniform[:, None])
+        evidence = (contributions[:, chosen] - head_means) * sentence_weights
+        agent = np.fromiter((s.from_agent for s in doc.sentences), dtype=bool)
+        if len(agent) == len(evidence) and not agent.all():
+            evidence[agent] = -np.inf  # only the caller's own words are quoted
+        best_sentence = np.argmax(evidence, axis=0).tolist()
+        has_sentences = bool(doc.sentences)
+        probabilities = probs.tolist()
+        return {
+            head.name: Prediction(
+                label=head.labels[column - head.offset],
+                probability=probabilities[column],
+                sentence=best_sentence[index] if has_sentences else None,
+            )
+            for index, (head, column) in enumerate(zip(self._order, chosen, strict=True))
+        }
+
+    def _forward(self, doc: DocFeatures) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Probabilities of every output, per-sentence contributions and sentence weights."""
         per_sentence = [self._indexes(features) for features in doc.sentence_features]
         if not per_sentence:
             per_sentence = [[self._zero_row]]
@@ -161,24 +220,7 @@ class ClassifierModel:
         scaled -= np.repeat(np.maximum.reduceat(scaled, self._offsets), self._sizes)
         exp = np.exp(scaled)
         probs = exp / np.repeat(np.add.reduceat(exp, self._offsets), self._sizes)
-
-        chosen = self._choose(probs.tolist())
-        # Evidence: per head, the sentence whose contribution to the chosen label stands
-        # out most from its contribution to the head's other labels.
-        head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
-        sentence_weights = np.where(self._preference_heads, preference[:, None], uniform[:, None])
-        evidence = (contributions[:, chosen] - head_means) * sentence_weights
-        best_sentence = np.argmax(evidence, axis=0).tolist()
-        has_sentences = bool(doc.sentences)
-        probabilities = probs.tolist()
-        return {
-            head.name: Prediction(
-                label=head.labels[column - head.offset],
-                probability=probabilities[column],
-                sentence=best_sentence[index] if has_sentences else None,
-            )
-            for index, (head, column) in enumerate(zip(self._order, chosen, strict=True))
-        }
+        return probs, contributions, uniform, preference
 
     def _logits(
         self,
@@ -207,5 +249,13 @@ class ClassifierModel:
                 chosen.append(start + (1 if probs[start + 1] >= head.threshold else 0))
                 continue
             segment = probs[start : start + len(head.labels)]
+            if head.none_threshold is not None and head.labels[0] == NONE:
+                # Abstain only when `none` is likely enough; otherwise the best value.
+                if segment[0] >= head.none_threshold:
+                    chosen.append(start)
+                else:
+                    values = segment[1:]
+                    chosen.append(start + 1 + values.index(max(values)))
+                continue
             chosen.append(start + segment.index(max(segment)))
         return chosen

@@ -1,0 +1,5 @@
+"""`python -m callhandoff ...` runs the `callhandoff` command."""
+
+from callhandoff.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Versioned prompts of the summary judge (`callhandoff.evals.judge`), one Markdown file each."""

@@ -1,0 +1,207 @@
+"""The `when:` language of policy rules: checked at load time, evaluated with a readable trace.
+
+A condition is a mapping; every entry must hold (AND). An entry is either a
+combinator (`any: [...]`, `all: [...]`, `not: {...}`) or a fact name with a test:
+
+    intent: refund                    equal
+    intent: [refund, cancel_order]    one of (for a list fact: shares one)
+    match_confidence: {lt: $match_confidence}
+    risk_flags: {any_in: [fraud_concern]}
+    field_changes: {empty: false}
+
+Operators: eq, ne, in, not_in, any_in, none_in, lt, lte, gt, gte, empty.
+A value written `$name` is the threshold `name` from the policy's `thresholds:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from callhandoff.exceptions import ConfigError
+
+#: Every fact a rule may test, with a one-line meaning (docs/policy.md lists them too).
+FACTS: dict[str, str] = {
+    "destination": "cloudcart or cults",
+    "intent": "primary intent, or null when none was extracted",
+    "intent_confidence": "confidence of the primary intent",
+    "intents": "primary and secondary intents",
+    "change_kind": "address, size, quantity or item for change_order calls",
+    "refund_expectation": "remedy the caller wants",
+    "return_reason": "why an item goes back",
+    "risk_flags": "risk flags on the call",
+    "workflow": "which seed workflow the handoff serves (escalation, follow_up, ...)",
+    "prompt_injection": "a turn tried to instruct the system",
+    "prompt_injection_kind": "how: chat_template, structured_payload, addressed_to_ai, "
+    "instruction_override, role_play or decision_steering (null without one)",
+    "fallback": "the extraction backend failed and fell back",
+    "fallback_reason": "why the backend fell back, or null",
+    "matched": "the call matched a customer, order or booking",
+    "match_confidence": "how sure the match is, 0-1",
+    "match_method": "how the record was found: order_id, phone, email, fuzzy_name, ...",
+    "findings": "store-aware checks: order_not_callers, return_window_closed, sku_unknown, ...",
+    "disagreements": "fields where the caller and the record differ",
+    "dropped_identifiers": "identifiers the grounding check removed",
+    "low_confidence_fields": "handoff fields below their field_confidence threshold",
+    "vip": "the customer is VIP (directory first, else what the caller said)",
+    "loyalty_tier": "loyalty tier, lower-case",
+    "order_value": "matched order total (else the value the caller said)",
+    "urgency": "low, normal, high or critical, as extracted (null when none)",
+    "repeat_complaint": "the caller says this is not the first time",
+    "deadline_in_days": "days from the call to the caller's deadline, or null",
+    "field_changes": "names of the fields the caller asked to change",
+    "change_groups": "money / access / commitment / other, from field_groups",
+    "mentions_record": "the caller named an order, booking, SKU or product",
+    "has_record": "an order, booking or catalogue product was matched",
+    "has_destination_object": "there is a clear object to create at the destination",
+    "destination_object": "that object in words, e.g. 'order HH-10452', or null",
+    "customer_id": "matched customer id, or null",
+    "order_id": "matched order id, or null",
+    "booking_id": "matched booking id, or null",
+    "lifecycle_signals": "product_interest, return_outcome, follow_up_need",
+    "context_score": "how much actionable context the handoff has (0-5)",
+    "transcript_changed": "this call ID was seen before with a different transcript",
+    "changed_after_delivery": "an earlier version's action was already delivered",
+    "version": "transcript version number of this call ID",
+}
+
+_OPERATORS = {"eq", "ne", "in", "not_in", "any_in", "none_in", "lt", "lte", "gt", "gte", "empty"}
+_COMBINATORS = {"any", "all", "not"}
+
+
+def _resolve(value: Any, thresholds: Mapping[str, Any], where: str) -> Any:
+    if isinstance(value, str) and value.startswith("$"):
+        name = value[1:]
+        if name not in thresholds:
+            raise ConfigError(
+                f"{where}: unknown threshold {value!r} (defined: {', '.join(sorted(thresholds))})"
+            )
+        return thresholds[name]
+    if isinstance(value, list):
+        return [_resolve(v, thresholds, where) for v in value]
+    return value
+
+
+def compile_condition(when: Any, thresholds: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Validate a `when:` mapping and resolve `$threshold` references; raise ConfigError."""
+    if not isinstance(when, dict) or not when:
+        raise ConfigError(f"{where}: 'when' must be a non-empty mapping of fact: test")
+    compiled: dict[str, Any] = {}
+    for key, test in when.items():
+        if key in _COMBINATORS:
+            if key == "not":
+                compiled[key] = compile_condition(test, thresholds, f"{where} not")
+                continue
+            if not isinstance(test, list) or not test:
+                raise ConfigError(f"{where}: '{key}' takes a non-empty list of conditions")
+            compiled[key] = [
+                compile_condition(item, thresholds, f"{where} {key}[{i}]")
+                for i, item in enumerate(test)
+            ]
+            continue
+        if key not in FACTS:
+            raise ConfigError(f"{where}: unknown fact {key!r} (known: {', '.join(sorted(FACTS))})")
+        if isinstance(test, dict):
+            unknown = set(test) - _OPERATORS
+            if unknown:
+                raise ConfigError(
+                    f"{where}: fact {key!r}: unknown operator(s) "
+                    f"{', '.join(sorted(unknown))} (use {', '.join(sorted(_OPERATORS))})"
+                )
+            compiled[key] = {op: _resolve(v, thresholds, where) for op, v in test.items()}
+        elif isinstance(test, list):
+            compiled[key] = {"in": _resolve(test, thresholds, where)}
+        else:
+            compiled[key] = {"eq": _resolve(test, thresholds, where)}
+    return compiled
+
+
+def _as_set(value: Any) -> set[Any]:
+    if value is None:
+        return set()
+    if isinstance(value, list | tuple | set):
+        return set(value)
+    return {value}
+
+
+def _test(op: str, actual: Any, expected: Any) -> bool:
+    if op == "eq":
+        return bool(actual == expected)
+    if op == "ne":
+        return bool(actual != expected)
+    if op in {"in", "any_in"}:
+        if isinstance(actual, list):
+            return bool(set(actual) & _as_set(expected))
+        return actual in _as_set(expected)
+    if op in {"not_in", "none_in"}:
+        return not (_as_set(actual) & _as_set(expected))
+    if op == "empty":
+        return (not actual) == bool(expected)
+    if actual is None or expected is None:
+        return False
+    if op == "lt":
+        return bool(actual < expected)
+    if op == "lte":
+        return bool(actual <= expected)
+    if op == "gt":
+        return bool(actual > expected)
+    return bool(actual >= expected)
+
+
+_OP_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "any_in": "includes one of",
+    "none_in": "includes none of",
+    "lt": "<",
+    "lte": "<=",
+    "gt": ">",
+    "gte": ">=",
+    "empty": "is empty:",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value is None:
+        return "none"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def evaluate(
+    condition: Mapping[str, Any], facts: Mapping[str, Any], shown: dict[str, str] | None = None
+) -> tuple[bool, list[str]]:
+    """(holds, trace): the trace says, per test, the fact's value, the test and the outcome.
+
+    `shown` caches how each fact's value is written, across the rules of one decision.
+    """
+    shown = {} if shown is None else shown
+    trace: list[str] = []
+    holds = True
+    for key, test in condition.items():
+        if key == "not":
+            inner, inner_trace = evaluate(test, facts, shown)
+            trace.append(f"not ({'; '.join(inner_trace)}): {'no' if inner else 'yes'}")
+            holds = holds and not inner
+            continue
+        if key in {"any", "all"}:
+            results = [evaluate(item, facts, shown) for item in test]
+            ok = any(r for r, _ in results) if key == "any" else all(r for r, _ in results)
+            parts = " | ".join("; ".join(t) for _, t in results)
+            trace.append(f"{key} of ({parts}): {'yes' if ok else 'no'}")
+            holds = holds and ok
+            continue
+        actual = facts.get(key)
+        if key not in shown:
+            shown[key] = f"{key} = {_show(actual)}"
+        for op, expected in test.items():
+            ok = _test(op, actual, expected)
+            verdict = "yes" if ok else "no"
+            trace.append(f"{shown[key]}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
+            holds = holds and ok
+    return holds, trace
