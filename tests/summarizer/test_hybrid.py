@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx2
 
-from callhandoff.schema.enums import Intent, RefundExpectation, ReturnReason, RiskFlag, Urgency
 from callhandoff.redaction.stage import redact_transcript
+from callhandoff.schema.enums import Intent, RefundExpectation, ReturnReason, RiskFlag, Urgency
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
