@@ -1,6 +1,6 @@
 """Benchmark the LLM backend's concurrency and cache against a local fake server.
 
-    .venv/bin/python benchmarks/llm_concurrency.py [--n 200] [--delay 0.2]
+    .venv/bin/python benchmarks/llm_concurrency.py [--n 200] [--delay 0.2] [--backend hybrid]
 
 Starts `callhandoff.summarizer.fake_server` in a subprocess on 127.0.0.1 that
 answers every chat completion after a fixed delay, then times the backend's
@@ -37,15 +37,16 @@ from callhandoff.readers import iter_inputs
 from callhandoff.schema.enums import Destination
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
+from callhandoff.summarizer.hybrid import HybridBackend
 from callhandoff.summarizer.llm_backend import LLMBackend
 from callhandoff.summarizer.messages import build_messages
 from callhandoff.summarizer.prompts import load_prompt
-from callhandoff.summarizer.response_model import CallExtraction
 from callhandoff.summarizer.tokens import count_messages, get_encoding
 
 ROOT = Path(__file__).resolve().parents[1]
 CUCOM = ROOT.parent / "shared" / "data" / "cucom" / "ecommerce.jsonl"
 MODES = {"tools": Mode.TOOLS, "json_schema": Mode.JSON_SCHEMA, "json": Mode.JSON}
+BACKENDS: dict[str, type[LLMBackend]] = {"openai": LLMBackend, "hybrid": HybridBackend}
 
 
 def load_calls(n: int, workdir: Path) -> list[Transcript]:
@@ -61,14 +62,14 @@ def load_calls(n: int, workdir: Path) -> list[Transcript]:
     return [item for item in items if isinstance(item, Transcript)][:n]
 
 
-def request_tokens(calls: list[Transcript], mode: str) -> tuple[int, float]:
+def request_tokens(calls: list[Transcript], mode: str, kind: type[LLMBackend]) -> tuple[int, float]:
     """(fixed overhead, mean prompt tokens per call) of the first attempt, as sent."""
-    prompt, encoding = load_prompt("handoff-v1"), get_encoding()
+    prompt, encoding = load_prompt(kind.default_prompt), get_encoding()
     handlers = mode_registry.get_handlers(Provider.OPENAI, MODES[mode])
 
     def count(messages: list[dict[str, Any]]) -> int:
         _, request = handlers.request_handler(
-            response_model=CallExtraction, kwargs={"messages": messages}
+            response_model=kind.response_model, kwargs={"messages": messages}
         )
         return count_messages(
             request["messages"],
@@ -88,9 +89,11 @@ def request_tokens(calls: list[Transcript], mode: str) -> tuple[int, float]:
     return count(empty), statistics.fmean(per_call)
 
 
-def timed_run(settings: Settings, calls: list[Transcript]) -> tuple[float, float, int]:
+def timed_run(
+    settings: Settings, calls: list[Transcript], kind: type[LLMBackend]
+) -> tuple[float, float, int]:
     """Wall seconds, client CPU seconds, and how many calls fell back."""
-    backend = LLMBackend(settings)
+    backend = kind(settings)
     started, cpu = time.perf_counter(), time.process_time()
     out = list(backend.extract_many(calls))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -112,7 +115,9 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--mode", choices=sorted(MODES), default="tools")
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default="openai")
     args = parser.parse_args()
+    kind = BACKENDS[args.backend]
 
     server = subprocess.Popen(
         [sys.executable, "-m", "callhandoff.summarizer.fake_server", "--delay", str(args.delay)],
@@ -134,24 +139,27 @@ def main() -> int:
             get_encoding()  # load the ranks once, outside the timings
             load_before = os.getloadavg()[0]
             sequential, _, fb1 = timed_run(
-                Settings(**common, concurrency=1, use_cache=False, data_dir=work / "seq"), calls
+                Settings(**common, concurrency=1, use_cache=False, data_dir=work / "seq"),
+                calls,
+                kind,
             )
             concurrent, cpu, fb2 = timed_run(
-                Settings(**common, concurrency=args.concurrency, data_dir=work / "cc"), calls
+                Settings(**common, concurrency=args.concurrency, data_dir=work / "cc"), calls, kind
             )
             before = served(base_url)
             warm, _, fb3 = timed_run(
-                Settings(**common, concurrency=args.concurrency, data_dir=work / "cc"), calls
+                Settings(**common, concurrency=args.concurrency, data_dir=work / "cc"), calls, kind
             )
             warm_calls = served(base_url) - before
             load_after = os.getloadavg()[0]
-            overhead, mean_prompt = request_tokens(calls, args.mode)
+            overhead, mean_prompt = request_tokens(calls, args.mode, kind)
     finally:
         server.terminate()
         server.wait(timeout=10)
 
     ideal = sequential / args.concurrency
     speedup = sequential / concurrent
+    print(f"backend:                     {args.backend} ({kind.default_prompt})")
     print(f"transcripts:                 {len(calls)} (server delay {args.delay * 1000:.0f} ms)")
     print(f"sequential:                  {sequential:.2f} s")
     print(f"concurrency {args.concurrency}:              {concurrent:.2f} s (ideal {ideal:.2f} s)")

@@ -17,7 +17,7 @@ fallback to review, or waiting may cure.
     └── BackendError                 the model or the network failed
         ├── TransportError           timeout, connection error, 429 or 5xx after all retries
         ├── ModelOutputError         model output stayed invalid or ungrounded after retries
-        └── BudgetExceededError      a per-call token budget or per-run cost ceiling was reached
+        └── BudgetExceededError      a per-call token budget or a per-run limit was reached
 
 Messages are written for the person at the terminal: what went wrong, where,
 and what to do about it. Nothing secret (API keys, full transcripts) goes in a
@@ -135,4 +135,12 @@ class ModelOutputError(BackendError):
 
 
 class BudgetExceededError(BackendError):
-    """A per-call token budget or the per-run cost ceiling would be exceeded."""
+    """A per-call token budget or a per-run limit (cost, tokens) would be exceeded.
+
+    `run_level` is true for the run's limits: the call is then left pending for
+    the next run rather than failed.
+    """
+
+    def __init__(self, message: str, *, run_level: bool = False):
+        self.run_level = run_level
+        super().__init__(message)

@@ -108,28 +108,31 @@ def process_stream(
     """`extract_stream`, then (with a `router`) each call matched, decided and persisted.
 
     Routing commits in batches; a result is yielded only after its batch is
-    committed, and rejects keep their place in the order.
+    committed, and rejects keep their place in the order. A call the run's budget
+    left pending (`meta.pending`) is not routed: a re-run extracts and routes it.
     """
     extracted = extract_stream(inputs, backend, settings, workers=workers)
     if router is None:
         for item in extracted:
             yield item if isinstance(item, Rejected) else item[0]
         return
-    held: deque[Rejected | None] = deque()  # None marks a routed call's place
+    held: deque[Rejected | CallResult | None] = deque()  # None marks a routed call's place
 
     def calls() -> Iterator[tuple[CallResult, Transcript]]:
         for item in extracted:
             if isinstance(item, Rejected):
                 held.append(item)
+            elif item[0].handoff.meta.pending:
+                held.append(item[0])
             else:
                 held.append(None)
                 yield item
 
-    def released() -> Iterator[Rejected]:
+    def released() -> Iterator[Rejected | CallResult]:
         while held and held[0] is not None:
-            reject = held.popleft()
-            assert reject is not None
-            yield reject
+            kept = held.popleft()
+            assert kept is not None
+            yield kept
 
     for routed in router.route_many(calls()):
         yield from released()

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callhandoff.schema.enums import Destination
 
-BackendName = Literal["auto", "offline", "openai"]
+BackendName = Literal["auto", "offline", "openai", "hybrid"]
 
 
 def hide_password(url: str) -> str:
@@ -99,7 +99,8 @@ class Settings(BaseSettings):
     # --- extraction backend ----------------------------------------------------------
     backend: BackendName = Field(
         default="auto",
-        description="auto = openai when CALLHANDOFF_BASE_URL is set, else offline.",
+        description="auto = openai when CALLHANDOFF_BASE_URL is set, else offline; hybrid = "
+        "exact extractors and the classifier with the model reading the call.",
     )
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
     api_key: SecretStr | None = Field(
@@ -110,7 +111,11 @@ class Settings(BaseSettings):
     mode: InstructorModeName | None = Field(
         default=None, description="instructor mode; default chosen per provider."
     )
-    prompt: str = Field(default="handoff-v1", description="Prompt id under summarizer/prompts/.")
+    prompt: str | None = Field(
+        default=None,
+        description="Prompt id under summarizer/prompts/ or a path to a prompt file; "
+        "default per backend (openai: handoff-v2, hybrid: hybrid-v2).",
+    )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0, description="Re-asks on invalid model output.")
@@ -173,6 +178,32 @@ class Settings(BaseSettings):
     )
     price_output_per_mtok: float | None = Field(
         default=None, ge=0.0, description="USD per 1M completion tokens; default from the table."
+    )
+    max_run_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Per-run token limit (prompt + completion); the remaining calls are left "
+        "pending and a re-run continues with them.",
+    )
+    extra_body: dict[str, Any] | None = Field(
+        default=None,
+        description="Extra fields sent with every chat request (JSON), e.g. "
+        '{"repeat_penalty": 1.0} for llama.cpp.',
+    )
+    hybrid_classifier_trust: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="hybrid: the classifier's label stands against the model's when its "
+        "calibrated confidence is at least this (1.0: the model always wins).",
+    )
+    llm_record: Path | None = Field(
+        default=None,
+        description="Write every model exchange of the run to this file (JSONL, .gz ok).",
+    )
+    llm_replay: Path | None = Field(
+        default=None,
+        description="Answer model requests from this recording: no server, no key, no cost.",
     )
     # --- end of LLM backend extras ------------------------------------------------------
 
@@ -328,7 +359,7 @@ class Settings(BaseSettings):
         return hide_password(url)
 
     @property
-    def resolved_backend(self) -> Literal["offline", "openai"]:
+    def resolved_backend(self) -> Literal["offline", "openai", "hybrid"]:
         """`offline` unless an endpoint is configured (or a backend is forced).
 
         An `OPENAI_API_KEY` alone does not switch backends: spending money is opt-in.

@@ -1,21 +1,24 @@
-"""Re-record every LLM cassette in tests/cassettes/summarizer/ against a real endpoint.
+"""Re-record the LLM cassettes in tests/cassettes/summarizer/ against a real endpoint.
 
-    CALLHANDOFF_BASE_URL=http://127.0.0.1:8765/v1 CALLHANDOFF_MODEL=SmolLM2-135M-Instruct \\
+    CALLHANDOFF_BASE_URL=http://127.0.0.1:18766/v1 CALLHANDOFF_MODEL=qwen2.5-coder-1.5b \\
         CALLHANDOFF_PROVIDER=llamacpp .venv/bin/python scripts/record_cassettes.py   # all
     CALLHANDOFF_BASE_URL=https://api.openai.com/v1 CALLHANDOFF_MODEL=gpt-4o-mini \\
         OPENAI_API_KEY=sk-... .venv/bin/python scripts/record_cassettes.py --only tools
 
-The plan (fixture transcripts, settings, one cassette per instructor mode) is
-tests/cassettes/summarizer/manifest.json; the script writes what it recorded
-against (model, endpoint, provider, date, outcome counts) back into it, and the
-replay tests build the very same requests from it. Authorization, api-key and
-cookie headers are filtered out of every cassette.
+The plan (fixture transcripts, settings, one cassette per backend and instructor
+mode) is tests/cassettes/summarizer/manifest.json; the script writes what each
+cassette was recorded against (model, endpoint, provider, date, outcome counts)
+into its 'recorded' block, and the replay tests build the very same requests from
+it. Cassettes marked 'kept' (an old recording kept on purpose) are only recorded
+when named with --only. Authorization, api-key and cookie headers are filtered
+out of every cassette.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -27,8 +30,10 @@ from typing import Any
 import vcr
 
 from callhandoff.extractors.fields import DeterministicFields
+from callhandoff.schema.handoff import ExtractionMeta
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
+from callhandoff.summarizer.hybrid import HybridBackend
 from callhandoff.summarizer.llm_backend import LLMBackend
 from callhandoff.summarizer.providers import detect_provider
 
@@ -46,11 +51,26 @@ SECRET_HEADERS = [
 ]
 
 
+def outcome(meta: ExtractionMeta) -> str:
+    """valid (first answer complete), reasked (some fields asked again) or fallback."""
+    if meta.fallback_reason:
+        return "fallback"
+    return "reasked" if meta.reasked else "valid"
+
+
+# Servers put their install paths into error messages; a cassette holds no machine's paths.
+INSTALL_PATH = re.compile(r"(?:/[\w.+-]+)+/site-packages/")
+
+
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     headers = response.get("headers", {})
     for name in list(headers):
         if name.lower() in ("set-cookie", *SECRET_HEADERS):
             del headers[name]
+    body = response.get("body", {})
+    if isinstance(body.get("string"), bytes):
+        text = body["string"].decode("utf-8", errors="replace")
+        body["string"] = INSTALL_PATH.sub("<site-packages>/", text).encode("utf-8")
     return response
 
 
@@ -60,11 +80,24 @@ def load_transcripts(manifest: dict[str, Any]) -> list[Transcript]:
     return [Transcript.model_validate_json(line) for line in lines if line.strip()]
 
 
+def cassette_settings(manifest: dict[str, Any], cassette: dict[str, Any], **given: Any) -> Settings:
+    """The settings a cassette is recorded and replayed with."""
+    values = {**manifest["settings"], **cassette.get("settings", {}), **given}
+    return Settings(**values, mode=cassette["mode"], backend=cassette["backend"], use_cache=False)
+
+
+def make_backend(settings: Settings, **options: Any) -> LLMBackend:
+    """The cassette's backend; the openai one without extractors, so only the model counts."""
+    if settings.backend == "hybrid":
+        return HybridBackend(settings, **options)
+    return LLMBackend(settings, extractor=lambda _t: DeterministicFields(), **options)
+
+
 def record(
-    name: str, mode: str, manifest: dict[str, Any], transcripts: list[Transcript]
+    cassette: dict[str, Any], manifest: dict[str, Any], transcripts: list[Transcript]
 ) -> dict[str, int]:
-    """Record one cassette; returns counts of valid / retried / fallen-back handoffs."""
-    path = CASSETTES / f"{name}.yaml"
+    """Record one cassette; returns counts of valid / reasked / fallen-back handoffs."""
+    path = CASSETTES / f"{cassette['name']}.yaml"
     path.unlink(missing_ok=True)
     recorder = vcr.VCR(
         record_mode="all",
@@ -75,26 +108,16 @@ def record(
     )
     counts: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(
-            **manifest["settings"], mode=mode, data_dir=Path(data_dir), use_cache=False
-        )
-        backend = LLMBackend(settings, extractor=lambda _t: DeterministicFields())
+        backend = make_backend(cassette_settings(manifest, cassette, data_dir=Path(data_dir)))
         with recorder.use_cassette(str(path)):
             for handoff in backend.extract_many(transcripts):
-                kind = (
-                    "fallback"
-                    if handoff.meta.fallback_reason
-                    else ("retried" if handoff.meta.attempts > 1 else "valid")
-                )
-                counts[kind] += 1
+                meta = handoff.meta
+                counts[outcome(meta)] += 1
                 print(
-                    f"  {handoff.call_id}: {kind}, {handoff.meta.attempts} attempts, "
-                    f"{handoff.meta.prompt_tokens}+{handoff.meta.completion_tokens} tokens"
-                    + (
-                        f", {handoff.meta.fallback_reason[:120]}"
-                        if handoff.meta.fallback_reason
-                        else ""
-                    ),
+                    f"  {handoff.call_id}: {outcome(meta)}, {meta.attempts} attempts, "
+                    f"{meta.prompt_tokens}+{meta.completion_tokens} tokens"
+                    + (f", asked again for {meta.reasked}" if meta.reasked else "")
+                    + (f", {meta.fallback_reason[:120]}" if meta.fallback_reason else ""),
                     flush=True,
                 )
         backend.close()
@@ -102,7 +125,7 @@ def record(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Record the cassettes named by --only (default: all) and update the manifest."""
+    """Record the cassettes named by --only (default: all but the kept ones)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="cassette name (repeatable)")
     args = parser.parse_args(argv)
@@ -114,24 +137,27 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     transcripts = load_transcripts(manifest)
-    recorded = manifest.setdefault("recorded", {})
     for cassette in manifest["cassettes"]:
-        if args.only and cassette["name"] not in args.only:
+        wanted = cassette["name"] in args.only if args.only else not cassette.get("kept")
+        if not wanted:
             continue
         print(
-            f"recording {cassette['name']} ({cassette['mode']}) against {env.base_url}", flush=True
+            f"recording {cassette['name']} ({cassette['backend']}, {cassette['mode']}) "
+            f"against {env.base_url}",
+            flush=True,
         )
         started = time.perf_counter()
-        counts = record(cassette["name"], cassette["mode"], manifest, transcripts)
-        recorded.setdefault("outcomes", {})[cassette["name"]] = counts
+        counts = record(cassette, manifest, transcripts)
+        cassette["recorded"] = {
+            "outcomes": counts,
+            "model": env.model,
+            "base_url": env.base_url,
+            "provider": detect_provider(env.base_url, env.provider),
+            "extra_body": env.extra_body,
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         print(f"  {counts} in {time.perf_counter() - started:.0f} s", flush=True)
-    recorded.update(
-        model=env.model,
-        base_url=env.base_url,
-        provider=detect_provider(env.base_url, env.provider),
-        recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

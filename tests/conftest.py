@@ -122,7 +122,7 @@ def replay_cassette() -> Callable[..., AbstractContextManager[Any]]:
     def use(path: Path, **options: Any) -> Iterator[Any]:
         import vcr
 
-        recorder = vcr.VCR(record_mode="none", match_on=CASSETTE_MATCH_ON, **options)
+        recorder = vcr.VCR(record_mode="none", **{"match_on": CASSETTE_MATCH_ON, **options})
         with recorder.use_cassette(str(path)) as cassette:
             yield cassette
         assert cassette.all_played, (

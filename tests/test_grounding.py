@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callhandoff.grounding import ground_handoff, quote_in_text
+from callhandoff.grounding import ground_handoff, locate_quote, quote_in_text
 from callhandoff.schema import (
     Caller,
     Evidence,
@@ -71,14 +71,36 @@ def test_quote_not_in_cited_turn_is_dropped_and_recorded() -> None:
     [drop] = grounded.grounding.dropped
     assert drop.field == "request.intent"
     assert drop.value == "refund"
-    assert drop.reason == "quote not found in turn 1"
+    assert drop.reason == "quote not found in the call"
 
 
-def test_turn_that_does_not_exist_is_dropped() -> None:
-    handoff = _handoff(risk_flags=[_value(RiskFlag.DAMAGED_ITEM, 7, "cracked lid")])
-    grounded = ground_handoff(handoff, TRANSCRIPT, fuzzy_threshold=90)
-    assert grounded.risk_flags == []
-    assert "cites turn 7, but the call has 3 turns" in grounded.grounding.dropped[0].reason
+def test_quote_said_in_another_turn_is_reanchored_and_recorded() -> None:
+    flag = _value(RiskFlag.DAMAGED_ITEM, 2, "arrived with a cracked lid")
+    beyond = _value(RiskFlag.DAMAGED_ITEM, 7, "cracked lid")  # turn 7 does not exist
+    for item in (flag, beyond):
+        grounded = ground_handoff(_handoff(risk_flags=[item]), TRANSCRIPT, fuzzy_threshold=90)
+        [kept] = grounded.risk_flags
+        assert kept.evidence.turn == 1 and kept.evidence.quote == item.evidence.quote
+        [moved] = grounded.grounding.reanchored
+        assert (moved.field, moved.cited_turn, moved.turn) == ("risk_flags", item.evidence.turn, 1)
+        assert grounded.grounding.dropped == []
+
+
+def test_reanchoring_prefers_the_nearest_turn_and_verbatim_over_fuzzy() -> None:
+    texts = ["I want a refund", "thanks", "no", "ok", "I want a refund", "I want a refunds today"]
+    assert locate_quote("I want a refund", texts, 3, fuzzy_threshold=90) == 4
+    assert locate_quote("I want a refund", texts, 1, fuzzy_threshold=90) == 0
+    assert locate_quote("I want a refunds", texts, 1, fuzzy_threshold=90) == 5  # verbatim wins
+    other = ["hello there, who is this", "thanks", "the parcel arrived crushed today"]
+    assert locate_quote("parcel arived crushd today", other, 0, fuzzy_threshold=85) == 2
+    assert locate_quote("a full refund please", texts, 0, fuzzy_threshold=90) is None
+
+
+def test_reanchored_identifier_must_still_be_in_its_quote() -> None:
+    wrong = _value("+14155550199", 0, "415 555 0123")  # quote is in turn 2, value is not
+    grounded = ground_handoff(_handoff(caller=Caller(phone=wrong)), TRANSCRIPT, fuzzy_threshold=90)
+    assert grounded.caller.phone is None
+    assert "is not in the quoted words" in grounded.grounding.dropped[0].reason
 
 
 def test_order_id_must_be_readable_in_the_quote_spoken_forms_included() -> None:

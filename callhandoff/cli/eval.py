@@ -91,6 +91,22 @@ def run(
     label: Annotated[str | None, typer.Option(help="A note to find the run by.")] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     progress: options.ShowProgress = True,
+    # --- model traffic recordings (callhandoff/summarizer/recording.py) ---
+    record_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--record", help="Write every model exchange of the run to this file (.jsonl[.gz])."
+        ),
+    ] = None,
+    replay_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="Re-score a recorded run from its file: no server, no key, no cost; "
+            "the recording's model, prompt and settings are used.",
+        ),
+    ] = None,
+    # --- end of model traffic recordings ---
 ) -> None:
     """Score every item of a dataset with a backend and store the run."""
     from rich.progress import (
@@ -101,6 +117,7 @@ def run(
         TimeElapsedColumn,
     )
 
+    from callhandoff.cli.recordings import recording_note, recording_overrides
     from callhandoff.evals import runs as run_store
     from callhandoff.evals.breakdown import breakdown
     from callhandoff.evals.dataset import load_dataset
@@ -122,6 +139,7 @@ def run(
             concurrency=concurrency,
             cache=cache,
         )
+        | recording_overrides(record_to, replay_from)
     )
     _check_group_by(by)
     if limit is not None and sample is not None:
@@ -162,6 +180,8 @@ def run(
             highlight=False,
         )
     console.print(headline_table(metrics))
+    if replay_from is not None or record_to is not None:
+        console.print(recording_note(metrics, record_to, replay_from), highlight=False)
     console.print(field_table(metrics))
     if groups is not None:
         console.print(breakdown_table(groups))

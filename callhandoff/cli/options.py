@@ -12,10 +12,12 @@ import typer
 
 Backend = Annotated[
     str | None,
-    typer.Option(help="offline, openai or auto (openai when a base URL is set)."),
+    typer.Option(help="offline, openai, hybrid or auto (openai when a base URL is set)."),
 ]
 Model = Annotated[str | None, typer.Option(help="Model name for the openai backend.")]
-Prompt = Annotated[str | None, typer.Option(help="Prompt id, e.g. handoff-v1.")]
+Prompt = Annotated[
+    str | None, typer.Option(help="Prompt id (e.g. hybrid-v2) or the path of a prompt file.")
+]
 BaseUrl = Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")]
 Concurrency = Annotated[int | None, typer.Option(min=1, help="Parallel model calls.")]
 Cache = Annotated[bool, typer.Option(help="Answer repeated model calls from the cache.")]

@@ -73,6 +73,24 @@ def process(
         str | None,
         typer.Option(help="With --batch-api: resume this batch instead of creating one."),
     ] = None,
+    # --- LLM run limits (callhandoff/summarizer/budget.py) ---
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="Stop sending model calls once this many USD are spent; the rest stay "
+            "pending and a re-run continues.",
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Stop sending model calls once this many tokens are used; the rest stay "
+            "pending and a re-run continues.",
+        ),
+    ] = None,
+    # --- end of LLM run limits ---
 ) -> None:
     """Extract a grounded handoff from every transcript and write them as JSONL.
 
@@ -97,7 +115,14 @@ def process(
         concurrency=concurrency,
         cache=cache,
     )
-    settings = load_settings({**overrides, "default_destination": destination})
+    settings = load_settings(
+        {
+            **overrides,
+            "default_destination": destination,
+            "cost_ceiling_usd": max_cost,
+            "max_run_tokens": max_tokens,
+        }
+    )
     if workers > 1 and settings.resolved_backend != "offline":
         fail("--workers runs the offline backend in processes; for a model use --concurrency")
     if batch_api:
@@ -146,13 +171,17 @@ def process(
             )
             results = process_stream(inputs, extraction, settings, router=router, workers=workers)
             for item in results:
+                if isinstance(item, CallResult) and item.handoff.meta.pending:
+                    tally.add_pending(item)  # not written: a re-run extracts it
+                    bar.advance(task)
+                    continue
                 if isinstance(item, CallResult):
                     sink.write(item.model_dump_json(exclude_none=True))
                 else:
                     reject_sink.write(item.model_dump_json())
                 tally.add(item)
                 bar.advance(task)
-            bar.update(task, total=tally.written + tally.rejected)
+            bar.update(task, total=tally.written + tally.rejected + tally.pending)
     except CallhandoffError as exc:
         fail(str(exc))
     print_report(report_console, tally, out, rejects_path)

@@ -44,12 +44,19 @@ class Tally:
 
     written: int = 0
     rejected: int = 0
+    pending: int = 0
+    pending_reason: str | None = None
     by_intent: Counter[str] = field(default_factory=Counter)
     by_urgency: Counter[str] = field(default_factory=Counter)
     by_decision: Counter[str] = field(default_factory=Counter)
     by_reason: Counter[str] = field(default_factory=Counter)
     first_decided: list[CallResult] = field(default_factory=list)
     first_rejects: list[Rejected] = field(default_factory=list)
+
+    def add_pending(self, item: CallResult) -> None:
+        """Count a call the run's budget left for the next run."""
+        self.pending += 1
+        self.pending_reason = self.pending_reason or item.handoff.meta.fallback_reason
 
     def add(self, item: CallResult | Rejected) -> None:
         """Count one output of the pipeline."""
@@ -110,6 +117,14 @@ def print_report(console: Console, tally: Tally, out: str, rejects_path: Path) -
         console.print(_counts("Decision reasons", "reason", tally.by_reason))
     where = out if out == "-" else str(Path(out).resolve())
     console.print(f"[bold]{tally.written}[/] handoffs written to {escape(where)}", soft_wrap=True)
+    if tally.pending:
+        console.print(
+            f"[bold yellow]{tally.pending}[/] calls left pending, not failed: "
+            f"{escape(tally.pending_reason or 'the run budget was reached')}. Run the same "
+            "command again to continue; the calls already done come from the cache.",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not tally.rejected:
         console.print("0 inputs rejected")
         return

@@ -97,6 +97,9 @@ class ItemUsage(BaseModel):
     latency_ms: float
     tokens: int
     cost_usd: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    replayed: bool = False
 
 
 class UsageMetrics(BaseModel):
@@ -107,6 +110,8 @@ class UsageMetrics(BaseModel):
     completion_tokens: int = 0
     tokens_per_item: float | None = None
     cost_usd_total: float = 0.0
+    cost_usd_spent: float = Field(default=0.0, description="Paid in this run (not cached).")
+    cost_usd_replayed: float = Field(default=0.0, description="Replayed from a recording.")
     cost_usd_per_item: float | None = None
     latency_mean_ms: float | None = None
     latency_p50_ms: float | None = None

@@ -258,6 +258,8 @@ def usage_metrics(scores: Sequence[ItemScore]) -> UsageMetrics:
         completion_tokens=completion,
         tokens_per_item=ratio(prompt + completion, len(scores)),
         cost_usd_total=cost,
+        cost_usd_spent=sum(s.cost_usd for s in scores if not (s.cached or s.replayed)),
+        cost_usd_replayed=sum(s.cost_usd for s in scores if s.replayed),
         cost_usd_per_item=ratio(cost, len(scores)),
         latency_mean_ms=ratio(sum(latencies), len(latencies)),
         latency_p50_ms=percentile(latencies, 0.5),
@@ -271,6 +273,9 @@ def usage_metrics(scores: Sequence[ItemScore]) -> UsageMetrics:
                 latency_ms=s.latency_ms,
                 tokens=s.prompt_tokens + s.completion_tokens,
                 cost_usd=s.cost_usd,
+                prompt_tokens=s.prompt_tokens,
+                completion_tokens=s.completion_tokens,
+                replayed=s.replayed,
             )
             for s in scores
             if s.repeat == 0

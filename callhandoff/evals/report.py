@@ -72,6 +72,10 @@ def headline_rows(metrics: RunMetrics) -> list[tuple[str, str]]:
         ("cost / item (USD)", fmt(usage.cost_usd_per_item, 5)),
         ("cost total (USD)", fmt(usage.cost_usd_total, 4)),
         (
+            "cost spent / replayed (USD)",
+            f"{fmt(usage.cost_usd_spent, 4)} / {fmt(usage.cost_usd_replayed, 4)}",
+        ),
+        (
             "latency p50 / p95 (ms)",
             f"{fmt(usage.latency_p50_ms, 1)} / {fmt(usage.latency_p95_ms, 1)}",
         ),
@@ -187,6 +191,23 @@ def risk_table(metrics: RunMetrics) -> Table:
     return table
 
 
+def usage_table(metrics: RunMetrics) -> Table:
+    """Prompt and completion tokens, cost and latency of every item (first repeat)."""
+    table = Table(title="Usage per item", title_justify="left")
+    for name in ("item", "prompt tokens", "completion tokens", "USD", "latency ms", "replayed"):
+        table.add_column(name, justify="left" if name == "item" else "right")
+    for item in metrics.usage.per_item:
+        table.add_row(
+            item.item_id,
+            str(item.prompt_tokens),
+            str(item.completion_tokens),
+            fmt(item.cost_usd, 5),
+            fmt(item.latency_ms, 0),
+            "yes" if item.replayed else "",
+        )
+    return table
+
+
 def breakdown_table(result: Breakdown) -> Table:
     """Every metric per group (e.g. origin) and for the whole run."""
     table = compact_table(f"By {result.by}")
@@ -232,6 +253,8 @@ def run_report(record: RunRecord, breakdown: Breakdown | None = None) -> Group:
         confusion_table("Intent confusion", metrics.intent.confusion, [i.value for i in Intent])
     )
     parts.append(risk_table(metrics))
+    if metrics.usage.per_item and metrics.usage.tokens_per_item:
+        parts.append(usage_table(metrics))
     if metrics.decision.confusion:
         parts.append(
             confusion_table(

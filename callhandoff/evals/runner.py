@@ -143,7 +143,7 @@ def run_dataset(
         finally:
             backend.close()
     metas = [run.result.handoff.meta for run in items if run.result is not None]
-    uses_model = settings.resolved_backend == "openai"
+    uses_model = settings.resolved_backend in ("openai", "hybrid")
     model = next((m.model for m in metas if m.model), settings.model if uses_model else None)
     prompt_id = next((m.prompt_id for m in metas if m.prompt_id), None)
     prompt_hash = next((m.prompt_hash for m in metas if m.prompt_hash), None)

@@ -53,6 +53,7 @@ class ItemScore:
     cached: bool
     fallback: bool
     summary: SummaryScore | None = None
+    replayed: bool = False
 
     @property
     def intent_gold(self) -> str:
@@ -151,4 +152,5 @@ def score_item(run: ItemRun) -> ItemScore:
         summary=(
             score_summary(handoff, gold, run.item.transcript) if handoff is not None else None
         ),
+        replayed=handoff is not None and handoff.meta.replayed,
     )

@@ -83,6 +83,22 @@ class HiddenContacts:
         data = self._restored(answer.model_dump(mode="json"), None)
         return type(answer).model_validate(data)
 
+    def restore_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Field values salvaged from an answer (cited models, lists of them, text) with
+        every placeholder mapped back."""
+        if not self.values:
+            return values
+        return {name: self._restore_value(value) for name, value in values.items()}
+
+    def _restore_value(self, value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return self.restore(value)
+        if isinstance(value, list):
+            return [self._restore_value(item) for item in value]
+        if isinstance(value, str):
+            return self.restore_text(value)
+        return value
+
     def _restored(self, node: Any, turn: int | None) -> Any:
         if isinstance(node, str):
             return self.restore_text(node, turn)

@@ -204,9 +204,22 @@ class DroppedValue(BaseModel):
         return clip(value, MAX_QUOTE_CHARS)
 
 
+class ReanchoredValue(BaseModel):
+    """A value whose quote was said in another turn than the one cited; moved to that turn."""
+
+    field: str
+    value: str
+    cited_turn: int
+    turn: int
+    quote: str
+
+
 class GroundingReport(BaseModel):
     checked: int = 0
     dropped: list[DroppedValue] = Field(default_factory=list)
+    reanchored: list[ReanchoredValue] = Field(
+        default_factory=list, description="Values kept with their evidence moved to the turn."
+    )
     fuzzy_threshold: float = Field(default=0.0, description="Minimum similarity used, 0-100.")
 
 
@@ -229,6 +242,21 @@ class ExtractionMeta(BaseModel):
     truncation: str | None = Field(default=None, description="What was cut to fit the context.")
     disagreements: list[str] = Field(
         default_factory=list, description="LLM vs deterministic extractor disagreements."
+    )
+    reasked: list[str] = Field(
+        default_factory=list, description="Fields asked for again after the first answer."
+    )
+    filled: list[str] = Field(
+        default_factory=list,
+        description="Fields the model did not deliver, filled from the extractors, e.g. "
+        "'intent (classifier)'.",
+    )
+    pending: bool = Field(
+        default=False,
+        description="Not extracted yet: the run's budget was reached; a re-run continues.",
+    )
+    replayed: bool = Field(
+        default=False, description="Model answers replayed from a recording: nothing was spent."
     )
     created_at: AwareDatetime | None = None
 

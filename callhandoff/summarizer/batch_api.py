@@ -31,16 +31,16 @@ from openai.types.chat import ChatCompletion
 from callhandoff.exceptions import ConfigError, TransportError
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.transcript import Transcript
+from callhandoff.summarizer.budget import Ledger
 from callhandoff.summarizer.call import (
-    Ledger,
-    describe_output_error,
+    completion_text,
     instructor_mode,
     prepared_response_model,
     repair_control_characters,
 )
 from callhandoff.summarizer.llm_backend import NO_KEY, LLMBackend
 from callhandoff.summarizer.messages import build_messages
-from callhandoff.summarizer.response_model import CallExtraction, validating_against
+from callhandoff.summarizer.salvage import parse_answer, salvage_answer
 from callhandoff.summarizer.tokens import encoding_for_model
 
 log = logging.getLogger("callhandoff.llm")
@@ -99,10 +99,13 @@ class BatchBackfill:
 
         spec = self.backend.spec
         built = build_messages(
-            transcript, self.backend.prompt, self.encoding, self.settings.context_tokens
+            self.backend.shown(transcript).transcript,
+            self.backend.prompt,
+            self.encoding,
+            self.settings.context_tokens,
         )
         _, kwargs = handle_response_model(
-            prepared_response_model(),
+            prepared_response_model(self.backend.response_model),
             mode=instructor_mode(spec.mode),
             messages=built.messages,
             model=spec.model,
@@ -118,7 +121,7 @@ class BatchBackfill:
         waiting: dict[str, Transcript] = {}
         for transcript in transcripts:
             key = self.backend.key_for(transcript)
-            if self.backend._cache.get(key) is not None:
+            if self.backend.cached(key) is not None:
                 report.already_cached += 1
             else:
                 waiting[key] = transcript
@@ -220,19 +223,17 @@ class BatchBackfill:
             return
         handoff = self.handoff(transcript, response["body"], report)
         if handoff is not None:
-            self.backend._cache.put(key, handoff, transcript_hash=transcript.content_hash())
+            self.backend.remember(key, handoff, transcript.content_hash())
             report.answered += 1
 
     def handoff(
         self, transcript: Transcript, body: dict[str, Any], report: BackfillReport
     ) -> Handoff | None:
-        """The handoff for one answered request, parsed as the live backend parses it.
+        """The handoff for one answered request, checked field by field as the live backend does.
 
-        An answer that does not validate is left out of the cache (None): the live
-        backend will ask again, with re-asks, when `process` runs.
+        An answer with a field that failed (or nothing usable) is left out of the
+        cache (None): the live backend asks for that call again when `process` runs.
         """
-        from instructor.v2.core.response import process_response
-
         started = time.perf_counter()
         completion = ChatCompletion.model_validate(body)
         repair_control_characters(completion)
@@ -248,23 +249,28 @@ class BatchBackfill:
         report.prompt_tokens += ledger.prompt_tokens
         report.completion_tokens += ledger.completion_tokens
         report.cost_usd += ledger.cost_usd
-        fields = self.backend._deterministic(transcript)
-        try:
-            with validating_against(
-                [turn.text for turn in transcript.turns], self.settings.grounding_fuzzy_threshold
-            ):
-                extraction = process_response(
-                    completion,
-                    response_model=prepared_response_model(),
-                    stream=False,
-                    mode=instructor_mode(self.backend.spec.mode),
-                    strict=False,
-                )
-        except Exception as exc:  # one bad answer never stops the back-fill
-            reason = describe_output_error(exc)
+        model = self.backend.response_model
+        shown = self.backend.shown(transcript)  # the call as the request showed it
+        data = parse_answer(completion_text(completion))
+        found = (
+            None
+            if data is None
+            else salvage_answer(
+                data,
+                model,
+                [turn.text for turn in shown.transcript.turns],
+                self.settings.grounding_fuzzy_threshold,
+            )
+        )
+        failed = (
+            ["answer: no JSON object"]
+            if found is None
+            else found.problem_lines(found.failed(model))
+        )
+        if found is None or failed:
+            reason = "; ".join(failed)[:400]
             report.failed[transcript.call_id] = f"answer did not validate: {reason}"
             log.info("batch answer for %s did not validate: %s", transcript.call_id, reason)
             return None
-        assert isinstance(extraction, CallExtraction)
-        meta = self.backend._meta(ledger, started)
-        return self.backend._mapped(extraction, transcript, fields, meta)
+        found.values = shown.restore_values(found.values)
+        return self.backend.answered(found, transcript, ledger, started)

@@ -1,17 +1,22 @@
-"""One model extraction through instructor: budgets, token accounting and error mapping.
+"""One model attempt through instructor: budgets, token accounting, error mapping.
 
-Every HTTP attempt instructor makes (the first ask and each re-ask after a
-validation error) goes through `ModelCaller._send`, which
+Every HTTP attempt goes through `ModelCaller._send`, which
 - counts the prompt with tiktoken before sending, and refuses the attempt when the
-  per-call token budget (summed over all attempts) or the run's cost ceiling
-  would be exceeded;
+  per-call token budget (summed over all attempts) or a limit of the run
+  (budget.py) would be passed;
 - caps the answer with `max_tokens` so the budget holds;
-- adds the usage the server reports to the call's ledger and the run's meter.
+- speaks the server's dialect: llama.cpp takes a JSON schema only as
+  `response_format: {"type": "json_object", "schema": ...}`, so instructor's
+  `json_schema` request is sent that way to it; `CALLHANDOFF_EXTRA_BODY` adds
+  server options (llama.cpp's `repeat_penalty`, for one);
+- adds the usage the server reports to the call's ledger and the run's meter, and
+  keeps the answer's raw text for the field-by-field check (salvage.py).
 
-Failures come back as values, not exceptions: a `ModelOutputError`,
-`TransportError` or `BudgetExceededError` with a message fit for a reviewer.
-Only configuration problems (bad key, unknown model) raise, since every call
-would fail the same way.
+instructor shapes the request for the mode and reads the answer; it is called
+with no re-asks of its own, because re-asking is per field (extraction.py).
+Failures come back as values: a `TransportError` or `BudgetExceededError` with a
+message fit for a reviewer. Only configuration problems (bad key, unknown model)
+raise, since every call would fail the same way.
 """
 
 from __future__ import annotations
@@ -19,84 +24,29 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import openai
 import tiktoken
-from pydantic import ValidationError
 
 from callhandoff.exceptions import (
     BackendError,
     BudgetExceededError,
     ConfigError,
-    ModelOutputError,
     TransportError,
 )
 from callhandoff.settings import InstructorModeName, Settings
-from callhandoff.summarizer.response_model import CallExtraction, validating_against
+from callhandoff.summarizer.budget import Ledger, Reservation, RunMeter
+from callhandoff.summarizer.providers import Provider
+from callhandoff.summarizer.response_model import LeanSchema
 from callhandoff.summarizer.tokens import TOKENS_PER_REPLY, Price, count_messages, count_text
 
 log = logging.getLogger("callhandoff.llm")
 
 MIN_ANSWER_TOKENS = 256
 _REASON_CHARS = 400
-
-
-@dataclass
-class Ledger:
-    """Attempts and tokens of one extraction, summed over every attempt."""
-
-    attempts: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-
-    @property
-    def tokens(self) -> int:
-        """Prompt + completion tokens so far."""
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass
-class RunMeter:
-    """What a whole run has spent, and the ceiling that stops new calls."""
-
-    ceiling_usd: float | None
-    spent_usd: float = 0.0
-    reserved_usd: float = 0.0
-    stopped: bool = False
-    calls: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def reserve(self, estimate_usd: float) -> None:
-        """Book the worst-case cost of an attempt, or refuse it when over the ceiling."""
-        if self.ceiling_usd is None:
-            return
-        if self.stopped or self.spent_usd + self.reserved_usd + estimate_usd > self.ceiling_usd:
-            if not self.stopped:
-                self.stopped = True
-                log.warning(
-                    "cost ceiling of $%.4f reached after spending $%.4f: no new model calls "
-                    "in this run; the remaining calls go to review "
-                    "(raise CALLHANDOFF_COST_CEILING_USD to continue)",
-                    self.ceiling_usd,
-                    self.spent_usd,
-                )
-            raise BudgetExceededError(
-                f"cost ceiling reached: ${self.spent_usd:.4f} spent of the "
-                f"${self.ceiling_usd:.4f} per-run ceiling (CALLHANDOFF_COST_CEILING_USD); "
-                "not sent to the model"
-            )
-        self.reserved_usd += estimate_usd
-
-    def settle(self, estimate_usd: float, actual_usd: float) -> None:
-        """Replace a reservation by what the attempt really cost."""
-        if self.ceiling_usd is not None:
-            self.reserved_usd = max(self.reserved_usd - estimate_usd, 0.0)
-        self.spent_usd += actual_usd
-        self.calls += 1
 
 
 @dataclass(frozen=True)
@@ -112,11 +62,21 @@ class CallSpec:
     max_completion_tokens: int
     timeout_s: float
     base_url: str
+    provider: Provider = "other"
+    extra_body: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def from_settings(cls, settings: Settings, mode: InstructorModeName, base_url: str) -> CallSpec:
+    def from_settings(
+        cls,
+        settings: Settings,
+        mode: InstructorModeName,
+        base_url: str,
+        provider: Provider = "other",
+    ) -> CallSpec:
         """Pick the call's knobs out of the settings."""
         return cls(
+            provider=provider,
+            extra_body=tuple(sorted((settings.extra_body or {}).items())),
             model=settings.model,
             mode=mode,
             temperature=settings.temperature,
@@ -130,16 +90,16 @@ class CallSpec:
 
 
 @cache
-def prepared_response_model() -> type[CallExtraction]:
-    """CallExtraction wrapped for instructor once, instead of on every call.
+def prepared_response_model(model: type[LeanSchema]) -> type[LeanSchema]:
+    """`model` wrapped for instructor once, instead of on every call.
 
     instructor wraps a plain pydantic model into a new class per request, which
     defeats its schema cache and costs tens of milliseconds of CPU per call.
     """
     from instructor.v2.core.response_model import prepare_response_model
 
-    prepared = prepare_response_model(CallExtraction)
-    assert prepared is not None and issubclass(prepared, CallExtraction)
+    prepared = prepare_response_model(model)
+    assert prepared is not None and issubclass(prepared, model)
     return prepared
 
 
@@ -153,20 +113,6 @@ def instructor_mode(mode: InstructorModeName) -> Any:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS] + "…"
-
-
-def describe_output_error(exc: BaseException) -> str:
-    """A one-line account of why the model's answer was refused."""
-    if isinstance(exc, ValidationError):
-        parts = []
-        for error in exc.errors()[:3]:
-            where = ".".join(str(p) for p in error["loc"]) or "answer"
-            parts.append(f"{where}: {error['msg']}")
-        more = exc.error_count() - 3
-        return _short("; ".join(parts) + (f" (+{more} more)" if more > 0 else ""))
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not valid JSON ({exc.msg} at char {exc.pos})"
-    return _short(str(exc) or type(exc).__name__)
 
 
 def _server_message(exc: openai.APIStatusError) -> str:
@@ -215,7 +161,7 @@ def map_api_error(exc: openai.APIError, spec: CallSpec) -> BackendError:
 
 
 class ModelCaller:
-    """Runs one extraction against the endpoint; one instance per run."""
+    """Sends attempts to the endpoint; one instance per run."""
 
     def __init__(
         self,
@@ -237,6 +183,7 @@ class ModelCaller:
         spec, meter = self.spec, self.meter
 
         async def send(*args: Any, **kwargs: Any) -> Any:
+            kwargs = self._dialect(kwargs)
             estimate = self._prompt_tokens(kwargs)
             left = spec.max_tokens_per_call - ledger.tokens
             if estimate + MIN_ANSWER_TOKENS > left:
@@ -246,15 +193,15 @@ class ModelCaller:
                     f"needs about {estimate} prompt tokens and {ledger.tokens} were already spent"
                 )
             max_tokens = min(spec.max_completion_tokens, left - estimate)
-            reserved = self.price.cost(estimate, max_tokens)
-            meter.reserve(reserved)
+            booking = Reservation(self.price.cost(estimate, max_tokens), estimate + max_tokens)
+            meter.reserve(booking)
             ledger.attempts += 1
             try:
                 completion = await self.client.chat.completions.create(
                     *args, max_tokens=max_tokens, **kwargs
                 )
             except BaseException:
-                meter.settle(reserved, 0.0)
+                meter.settle(booking, 0.0, 0)
                 raise
             repair_control_characters(completion)
             usage = getattr(completion, "usage", None)
@@ -264,10 +211,29 @@ class ModelCaller:
             ledger.prompt_tokens += prompt
             ledger.completion_tokens += answer
             ledger.cost_usd += cost
-            meter.settle(reserved, cost)
+            ledger.last_text = completion_text(completion)
+            ledger.last_finish = _finish_reason(completion)
+            meter.settle(booking, cost, prompt + answer)
             return completion
 
         return send
+
+    def _dialect(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The request as this server takes it (see the module docstring)."""
+        out = dict(kwargs)
+        response_format = out.get("response_format")
+        if (
+            self.spec.provider == "llamacpp"
+            and isinstance(response_format, dict)
+            and response_format.get("type") == "json_schema"
+        ):
+            out["response_format"] = {
+                "type": "json_object",
+                "schema": response_format["json_schema"]["schema"],
+            }
+        if self.spec.extra_body:
+            out["extra_body"] = {**dict(self.spec.extra_body), **out.get("extra_body", {})}
+        return out
 
     def _prompt_tokens(self, kwargs: dict[str, Any]) -> int:
         """tiktoken count of the request; the schema part is counted once per run."""
@@ -287,68 +253,47 @@ class ModelCaller:
         )
 
     def _answer_tokens(self, completion: Any) -> int:
-        try:
-            message = completion.choices[0].message
-        except (AttributeError, IndexError):
-            return 0
-        text = message.content or ""
-        for call in message.tool_calls or []:
-            text += call.function.arguments or ""
+        text = completion_text(completion) or ""
         return count_text(text, self.encoding)
 
-    async def extract(
-        self, messages: list[dict[str, Any]], turn_texts: list[str], fuzzy_threshold: float
-    ) -> tuple[CallExtraction | BackendError, Ledger]:
-        """The validated answer for one call, or the error that ends it; plus its ledger."""
+    async def ask(
+        self, messages: list[dict[str, Any]], model: type[LeanSchema], ledger: Ledger
+    ) -> BackendError | None:
+        """One attempt for `model`'s fields; the answer's text lands in `ledger.last_text`.
+
+        Returns the transport or budget error that stopped the attempt, else None
+        (an answer that is not valid JSON or not valid for the model is still an
+        answer: salvage reads what it can of it).
+        """
         import instructor
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
-        ledger = Ledger()
+        ledger.last_text = None
         create: Any = instructor.patch(create=self._sender(ledger), mode=self._mode)
         try:
-            with validating_against(turn_texts, fuzzy_threshold):
-                result = await create(
-                    response_model=prepared_response_model(),
-                    messages=messages,
-                    model=self.spec.model,
-                    temperature=self.spec.temperature,
-                    max_retries=self.spec.max_retries,
-                    strict=False,
-                )
+            await create(
+                response_model=prepared_response_model(model),
+                messages=messages,
+                model=self.spec.model,
+                temperature=self.spec.temperature,
+                max_retries=0,
+                strict=False,
+            )
         except IncompleteOutputException:
-            return ModelOutputError(
-                f"the answer was cut off at max_tokens ({self.spec.max_completion_tokens}, "
-                "CALLHANDOFF_MAX_COMPLETION_TOKENS)",
-                attempts=ledger.attempts,
-                usage=self._usage(ledger),
-            ), ledger
+            return None
         except InstructorRetryException as exc:
-            return self._failure(exc.__cause__ or exc, ledger, exc), ledger
+            cause = exc.__cause__
+            if isinstance(cause, BackendError | openai.APIError):
+                return self._failure(cause)
+            return None
         except (openai.APIError, BackendError) as exc:
-            return self._failure(exc, ledger, None), ledger
-        assert isinstance(result, CallExtraction)
-        return result, ledger
+            return self._failure(exc)
+        return None
 
-    def _failure(self, cause: BaseException, ledger: Ledger, retry: Any) -> BackendError:
+    def _failure(self, cause: BackendError | openai.APIError) -> BackendError:
         if isinstance(cause, BackendError):
             return cause
-        if isinstance(cause, openai.APIError):
-            return map_api_error(cause, self.spec)
-        last = getattr(retry, "last_completion", None) if retry is not None else None
-        return ModelOutputError(
-            f"model output stayed invalid after {ledger.attempts} attempts "
-            f"(CALLHANDOFF_MAX_RETRIES={self.spec.max_retries}): {describe_output_error(cause)}",
-            attempts=ledger.attempts,
-            last_completion=_completion_text(last),
-            usage=self._usage(ledger),
-        )
-
-    @staticmethod
-    def _usage(ledger: Ledger) -> dict[str, Any]:
-        return {
-            "prompt_tokens": ledger.prompt_tokens,
-            "completion_tokens": ledger.completion_tokens,
-        }
+        return map_api_error(cause, self.spec)
 
 
 def _unescaped_controls(text: str) -> str | None:
@@ -385,7 +330,14 @@ def repair_control_characters(completion: Any) -> None:
             message.content = fixed
 
 
-def _completion_text(completion: Any) -> str | None:
+def _finish_reason(completion: Any) -> str | None:
+    try:
+        return str(completion.choices[0].finish_reason)
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def completion_text(completion: Any) -> str | None:
     try:
         message = completion.choices[0].message
     except (AttributeError, IndexError, TypeError):

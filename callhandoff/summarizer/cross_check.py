@@ -6,19 +6,25 @@ extractor's normalised form and the higher confidence. Where they disagree, the
 extractor's grounded value wins, its confidence drops, and the disagreement is
 written down in words for the reviewer (`meta.disagreements`). A model value the
 extractors did not find is kept only when it is grounded, with a lower confidence.
+
+The hybrid backend also checks the model's labels (intent, return reason, refund
+expectation, urgency) against the offline classifier's (`reconcile_label`): the
+more confident the calibrated classifier, the less the model can overrule it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from callhandoff.grounding import quote_in_text
 from callhandoff.schema.handoff import Deadline, Extracted
 from callhandoff.schema.transcript import Transcript
 
 DISAGREEMENT_FACTOR = 0.6
+E = TypeVar("E", bound=StrEnum)
 
 
 class DeterministicLike(Protocol):
@@ -124,3 +130,35 @@ def reconcile(
     )
     kept_llm = llm.model_copy(update={"value": said})
     return Reconciled(_lowered(kept_llm, DISAGREEMENT_FACTOR, "llm"), [], note)
+
+
+def reconcile_label(
+    name: str, llm: Extracted[E] | None, rule: Extracted[E] | None, *, trust: float
+) -> tuple[Extracted[E] | None, str | None]:
+    """The model's label for `name` checked against the classifier's, and a note when they differ.
+
+    Agreement keeps the model's evidence with the higher confidence (source
+    'llm+classifier'). On disagreement the classifier's label stands when its
+    calibrated confidence is at least `trust` (it is then right that often, more
+    often than a small model's reading), else the model's. Without a model label
+    the classifier's stands.
+    """
+    if llm is None:
+        return rule, None
+    if rule is None:
+        return llm, None
+    if llm.value == rule.value:
+        agreed = llm.model_copy(
+            update={"confidence": max(llm.confidence, rule.confidence), "source": "llm+classifier"}
+        )
+        return agreed, None
+    kept = rule if rule.confidence >= trust else llm
+    note = (
+        f"{name}: model said {_label(llm.value)!r} (turn {llm.evidence.turn}), classifier said "
+        f"{_label(rule.value)!r} ({rule.confidence:.2f}); kept {_label(kept.value)!r}"
+    )
+    return kept, note
+
+
+def _label(value: object) -> str:
+    return str(getattr(value, "value", value))

@@ -8,6 +8,12 @@ from callhandoff.summarizer.base import ExtractionBackend
 
 def build_backend(settings: Settings) -> ExtractionBackend:
     """The offline backend unless an OpenAI-compatible endpoint is configured or forced."""
+    if settings.resolved_backend == "hybrid":
+        from callhandoff.summarizer.hybrid import HybridBackend
+
+        hybrid = HybridBackend(settings)
+        hybrid.api_key()  # a missing key stops the run before any work starts
+        return hybrid
     if settings.resolved_backend == "openai":
         from callhandoff.summarizer.llm_backend import LLMBackend
 

@@ -6,19 +6,29 @@ most `concurrency` model calls at a time, and yields the handoffs in input order
 Each finished call is written to the cache at once, so a crashed run, started
 again, answers its finished items from the cache and sends only the rest.
 
-Nothing raises for a single call: a model, transport or budget failure becomes a
-handoff with `meta.fallback_reason` set and the deterministic fields filled, so
-the policy sends it to review with the ids a reviewer needs.
+Each call keeps every valid field of the model's answer and re-asks only for the
+fields that failed (extraction.py); what is still missing is filled from the
+extractors. Nothing raises for a single call: when nothing usable came back
+(model, transport or per-call budget failure), the handoff carries
+`meta.fallback_reason` and the deterministic fields, so the policy sends it to
+review with the ids a reviewer needs. A call the run's budget (`--max-cost`,
+`--max-tokens`) stopped before it was sent is left pending (`meta.pending`), not
+failed, and not cached: the next run sends it.
+
+`HybridBackend` (hybrid.py) is this backend with a smaller question: the model
+reads the call's meaning, the extractors and the classifier supply the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +36,6 @@ import httpx2
 import openai
 
 from callhandoff.exceptions import (
-    BackendError,
     BudgetExceededError,
     ConfigError,
     TransportError,
@@ -37,22 +46,40 @@ from callhandoff.redaction.placeholders import HiddenContacts, hide_contacts
 from callhandoff.schema.handoff import ExtractionMeta, Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
+from callhandoff.summarizer.budget import Ledger, RunMeter
 from callhandoff.summarizer.cache import LLMCache, key_for_transcript, key_prefix, schema_hash
-from callhandoff.summarizer.call import CallSpec, Ledger, ModelCaller, RunMeter
+from callhandoff.summarizer.call import CallSpec, ModelCaller
 from callhandoff.summarizer.cross_check import DeterministicLike, Extractor, default_extractor
+from callhandoff.summarizer.extraction import Outcome, extract_fields
 from callhandoff.summarizer.mapping import fallback_handoff, to_handoff
 from callhandoff.summarizer.messages import build_messages
 from callhandoff.summarizer.prompts import load_prompt
 from callhandoff.summarizer.providers import OPENAI_BASE_URL, resolved_mode
-from callhandoff.summarizer.response_model import CallExtraction
+from callhandoff.summarizer.recording import REQUEST_SETTINGS, RecordingTransport, ReplayTransport
+from callhandoff.summarizer.response_model import CallExtraction, LeanSchema
+from callhandoff.summarizer.salvage import Salvage
 from callhandoff.summarizer.tokens import encoding_for_model, price_for
-from callhandoff.summarizer.transport import RetryPolicy, Sleep, build_http_client
+from callhandoff.summarizer.transport import (
+    RetryPolicy,
+    Sleep,
+    build_http_client,
+    default_transport,
+)
 
 log = logging.getLogger("callhandoff.llm")
 
 BACKEND_NAME = "openai"
-MAPPING_VERSION = "llm-mapping-1"
+MAPPING_VERSION = "llm-mapping-2"
 NO_KEY = "not-needed"
+DEFAULT_PROMPT = "handoff-v2"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the code knows of a call before the model is asked."""
+
+    fields: DeterministicLike | None
+    base: Handoff | None = None
 
 
 class _Run:
@@ -60,7 +87,7 @@ class _Run:
 
     def __init__(self, backend: LLMBackend):
         self.backend = backend
-        self.meter = RunMeter(backend.settings.cost_ceiling_usd)
+        self.meter = RunMeter(backend.settings.cost_ceiling_usd, backend.settings.max_run_tokens)
         self.semaphore = asyncio.Semaphore(backend.settings.concurrency)
         self.client: openai.AsyncOpenAI | None = None
         self.caller: ModelCaller | None = None
@@ -86,6 +113,9 @@ class LLMBackend:
     """ExtractionBackend over an OpenAI-compatible endpoint (see module docstring)."""
 
     name = BACKEND_NAME
+    response_model: type[LeanSchema] = CallExtraction
+    default_prompt = DEFAULT_PROMPT
+    mapping_version = MAPPING_VERSION
 
     def __init__(
         self,
@@ -100,19 +130,24 @@ class LLMBackend:
         self.settings = settings
         self.provider, self.mode = resolved_mode(settings)
         self.base_url = settings.base_url or OPENAI_BASE_URL
-        self.prompt = load_prompt(settings.prompt)
-        self.spec = CallSpec.from_settings(settings, self.mode, self.base_url)
+        self.prompt = load_prompt(settings.prompt or self.default_prompt)
+        self.spec = CallSpec.from_settings(settings, self.mode, self.base_url, self.provider)
         self.price = price_for(
             settings.model,
             input_override=settings.price_input_per_mtok,
             output_override=settings.price_output_per_mtok,
         )
-        self.schema_hash = schema_hash(CallExtraction.model_json_schema(), MAPPING_VERSION)
+        self.schema_hash = schema_hash(
+            self.response_model.model_json_schema(), f"{self.name}:{self.mapping_version}"
+        )
         self._transport = transport
         self._sleep = sleep or asyncio.sleep
         self._rng = rng
         self._extractor = extractor
-        self._cache = LLMCache.in_data_dir(settings.data_dir, read=settings.use_cache)
+        self.replaying = settings.llm_replay is not None
+        self._cache = LLMCache.in_data_dir(
+            settings.data_dir, read=settings.use_cache and not self.replaying
+        )
         self._key_settings = {
             "base_url": self.base_url,
             "mode": self.mode,
@@ -122,6 +157,8 @@ class LLMBackend:
             "max_completion_tokens": settings.max_completion_tokens,
             "fuzzy_threshold": settings.grounding_fuzzy_threshold,
             "phone_regions": list(settings.phone_regions),
+            "provider": self.provider,
+            "extra_body": dict(self.spec.extra_body),
         }
         if settings.redact_contacts:  # a different request: a different cache entry
             self._key_settings["redact_contacts"] = True
@@ -133,10 +170,32 @@ class LLMBackend:
         )
 
     # ------------------------------------------------------------------ plumbing
+    def _inner_transport(self) -> httpx2.AsyncBaseTransport | None:
+        """The injected transport, wrapped to record, or the replay of a recording."""
+        settings = self.settings
+        if settings.llm_replay is not None:
+            return ReplayTransport(settings.llm_replay)
+        if settings.llm_record is None:
+            return self._transport
+        header = {name: getattr(settings, name, None) for name in REQUEST_SETTINGS}
+        header.update(
+            backend=self.name,
+            base_url=self.base_url,
+            provider=self.provider,
+            mode=self.mode,
+            prompt=settings.prompt or self.default_prompt,
+            prompt_sha256=self.prompt.sha256,
+            extra_body=dict(self.spec.extra_body) or None,
+        )
+        inner = self._transport or default_transport(settings.concurrency)
+        return RecordingTransport(
+            inner, settings.llm_record, json.loads(json.dumps(header, default=str))
+        )
+
     def api_key(self) -> str | None:
         """The key to send; a `ConfigError` when the provider needs one and none is set."""
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else None
-        if key is None and self.provider in ("openai", "azure"):
+        if key is None and self.provider in ("openai", "azure") and not self.replaying:
             raise ConfigError(
                 f"no API key for {self.base_url}: set CALLHANDOFF_API_KEY or OPENAI_API_KEY "
                 "(in the environment or .env)"
@@ -154,7 +213,7 @@ class LLMBackend:
             ),
             timeout_s=self.settings.timeout_s,
             max_connections=self.settings.concurrency,
-            inner=self._transport,
+            inner=self._inner_transport(),
             sleep=self._sleep,
             rng=self._rng,
         )
@@ -174,6 +233,10 @@ class LLMBackend:
         """The cache key of `transcript` under this backend's model, prompt and settings."""
         return key_for_transcript(self._key_prefix, transcript_hash or transcript.content_hash())
 
+    def _prepare(self, transcript: Transcript) -> Prepared:
+        """What the code knows of the call before the model is asked."""
+        return Prepared(self._deterministic(transcript))
+
     def _deterministic(self, transcript: Transcript) -> DeterministicLike | None:
         if self._extractor is None:
             self._extractor = default_extractor(list(self.settings.phone_regions))
@@ -183,16 +246,31 @@ class LLMBackend:
             log.exception("deterministic extractors failed on %s", transcript.call_id)
             return None
 
-    def _shown(self, transcript: Transcript) -> HiddenContacts:
+    def shown(self, transcript: Transcript) -> HiddenContacts:
         """The call with the caller's contact details as placeholders when
         `redact_contacts` is on (`HiddenContacts.restore` maps the answer back)."""
         if not self.settings.redact_contacts:
             return HiddenContacts.as_is(transcript)
         return hide_contacts(transcript, self.settings.phone_regions)
 
+    def cached(self, key: str) -> Handoff | None:
+        """The handoff stored under `key` in the LLM cache, if any."""
+        return self._cache.get(key)
+
+    def remember(self, key: str, handoff: Handoff, transcript_hash: str) -> None:
+        """Store `handoff` under `key` in the LLM cache."""
+        self._cache.put(key, handoff, transcript_hash=transcript_hash)
+
+    def answered(
+        self, found: Salvage, transcript: Transcript, ledger: Ledger, started: float
+    ) -> Handoff:
+        """The handoff for an answer checked field by field (`found`), as a live call makes it."""
+        meta = self._meta(ledger, started)
+        return self._assemble(found, transcript, self._prepare(transcript), meta)
+
     def _meta(self, ledger: Ledger, started: float, **extra: Any) -> ExtractionMeta:
         return ExtractionMeta(
-            backend=BACKEND_NAME,
+            backend=self.name,
             model=self.settings.model,
             prompt_id=self.prompt.id,
             prompt_hash=self.prompt.sha256,
@@ -202,6 +280,7 @@ class LLMBackend:
             cost_usd=round(ledger.cost_usd, 8),
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
             created_at=datetime.now(UTC),
+            replayed=self.replaying,
             **extra,
         )
 
@@ -224,55 +303,64 @@ class LLMBackend:
     ) -> Handoff:
         async with run.semaphore:
             started = time.perf_counter()  # latency: the call itself, not the queue
-            fields = self._deterministic(transcript)
+            prepared = self._prepare(transcript)
             caller = run.model_caller()
-            shown = self._shown(transcript)  # the call as the model may see it
+            shown = self.shown(transcript)  # the call as the model may see it
             built = build_messages(
                 shown.transcript, self.prompt, caller.encoding, self.settings.context_tokens
             )
-            outcome, ledger = await caller.extract(
+            outcome = await extract_fields(
+                caller,
                 built.messages,
-                [turn.text for turn in shown.transcript.turns],
-                self.settings.grounding_fuzzy_threshold,
+                self.response_model,
+                turns=[turn.text for turn in shown.transcript.turns],
+                fuzzy_threshold=self.settings.grounding_fuzzy_threshold,
+                reask=built.reask,
+                max_reasks=self.settings.max_retries,
             )
-            if not isinstance(outcome, BackendError):
-                outcome = shown.restore(outcome)
-        if isinstance(outcome, BackendError):
-            meta = self._meta(
-                ledger, started, fallback_reason=str(outcome), truncation=built.truncation
-            )
-            handoff = fallback_handoff(transcript, fields, meta)
-            if isinstance(outcome, TransportError | BudgetExceededError):
-                return handoff  # transient or run-level: not cached, sent again next run
+            outcome.salvage.values = shown.restore_values(outcome.salvage.values)
+        meta = self._meta(
+            outcome.ledger, started, truncation=built.truncation, reasked=outcome.reasked
+        )
+        if outcome.pending:
+            return self._pending(transcript, prepared, meta, outcome)
+        if not outcome.salvage.usable():
+            failure = outcome.failure()
+            meta = meta.model_copy(update={"fallback_reason": str(failure)})
+            handoff = self._fallback(transcript, prepared, meta)
         else:
-            meta = self._meta(ledger, started, truncation=built.truncation)
-            handoff = self._mapped(outcome, transcript, fields, meta)
+            handoff = self._assemble(outcome.salvage, transcript, prepared, meta)
+        if isinstance(outcome.error, TransportError | BudgetExceededError) or self.replaying:
+            return handoff  # transient, run-level or replayed: not cached
         self._cache.put(key, handoff, transcript_hash=transcript_hash)
         return handoff
 
-    def _mapped(
-        self,
-        extraction: CallExtraction,
-        transcript: Transcript,
-        fields: DeterministicLike | None,
-        meta: ExtractionMeta,
+    def _pending(
+        self, transcript: Transcript, prepared: Prepared, meta: ExtractionMeta, outcome: Outcome
     ) -> Handoff:
+        """A call the run's budget stopped before it was sent: nothing failed, nothing cached."""
+        note = str(outcome.error) if outcome.error is not None else "the run's budget was reached"
+        pending = meta.model_copy(update={"pending": True, "fallback_reason": note})
+        return fallback_handoff(transcript, prepared.fields, pending)
+
+    def _fallback(
+        self, transcript: Transcript, prepared: Prepared, meta: ExtractionMeta
+    ) -> Handoff:
+        """What a call with nothing usable from the model becomes (see mapping.fallback_handoff)."""
+        return fallback_handoff(transcript, prepared.fields, meta)
+
+    def _assemble(
+        self, found: Salvage, transcript: Transcript, prepared: Prepared, meta: ExtractionMeta
+    ) -> Handoff:
+        fields = prepared.fields
         if fields is None:
             meta = meta.model_copy(
                 update={"disagreements": ["extractors failed: ids were not cross-checked"]}
             )
-            return to_handoff(
-                extraction,
-                transcript,
-                DeterministicFields(),
-                meta,
-                phone_regions=self.settings.phone_regions,
-                fuzzy_threshold=self.settings.grounding_fuzzy_threshold,
-            )
         return to_handoff(
-            extraction,
+            found,
             transcript,
-            fields,
+            fields if fields is not None else DeterministicFields(),
             meta,
             phone_regions=self.settings.phone_regions,
             fuzzy_threshold=self.settings.grounding_fuzzy_threshold,

@@ -1,4 +1,4 @@
-"""Turn the model's `CallExtraction` into the `Handoff` every backend produces.
+"""Turn the model's salvaged `CallExtraction` fields into the `Handoff` every backend produces.
 
 The model supplies what needs understanding (intent, reasons, risks, urgency,
 summary); the deterministic extractors supply what must be exact (SKUs, booking
@@ -7,8 +7,14 @@ identifiers both can see are cross-checked (cross_check.py). Workflow and damage
 details are derived from the model's intent and return reason, with a lower
 confidence, so no field is asked of the model that code can fill.
 
-`fallback_handoff` is what a failed call becomes: the deterministic fields only,
-no intent, and `meta.fallback_reason` saying why, so the policy sends it to review.
+Fields the model did not deliver are filled where the extractors have them (ids,
+phones, emails), the summary and next step from the offline templates; each fill
+is listed in `meta.filled`. The salvage's drops and re-anchorings go into the
+grounding report.
+
+`fallback_handoff` is what a call with nothing usable becomes: the deterministic
+fields only, no intent, and `meta.fallback_reason` saying why, so the policy
+sends it to review.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from callhandoff.schema.handoff import (
     ExceptionDetails,
     Extracted,
     ExtractionMeta,
+    GroundingReport,
     Handoff,
     Records,
     Request,
@@ -40,6 +47,8 @@ from callhandoff.summarizer.cross_check import (
     reconcile,
 )
 from callhandoff.summarizer.response_model import CallExtraction, Cited
+from callhandoff.summarizer.salvage import Salvage, as_model
+from callhandoff.summarizer.template import next_step, summarize
 
 V = TypeVar("V")
 
@@ -79,11 +88,11 @@ def extracted(item: Cited, value: V, transcript: Transcript) -> Extracted[V]:
     )
 
 
-def _opt(item: Cited | None, transcript: Transcript) -> Extracted[Any] | None:
+def cited_value(item: Cited | None, transcript: Transcript) -> Extracted[Any] | None:
     return None if item is None else extracted(item, item.value, transcript)
 
 
-def _derived(value: V, basis: Extracted[Any]) -> Extracted[V]:
+def derived_value(value: V, basis: Extracted[Any]) -> Extracted[V]:
     return Extracted[Any](
         value=value,
         confidence=min(DERIVED_CONFIDENCE, basis.confidence),
@@ -105,8 +114,40 @@ def deterministic_parts(transcript: Transcript, fields: DeterministicLike) -> di
     }
 
 
+def salvage_report(found: Salvage) -> GroundingReport:
+    """The model fields salvage dropped or re-anchored, for the handoff's grounding report."""
+    return GroundingReport(
+        checked=len(found.dropped), dropped=list(found.dropped), reanchored=list(found.reanchored)
+    )
+
+
+def with_text_fills(handoff: Handoff, found: Salvage) -> Handoff:
+    """Summary and next step from the offline templates where the model gave none."""
+    filled: list[str] = []
+    updates: dict[str, Any] = {}
+    if "summary" not in found.values:
+        updates["summary"] = summarize(handoff)
+        filled.append("summary (template)")
+    if "next_step" not in found.values:
+        updates["next_step"] = next_step(handoff)
+        filled.append("next_step (template)")
+    if not updates:
+        return handoff
+    meta = handoff.meta.model_copy(update={"filled": [*handoff.meta.filled, *filled]})
+    return handoff.model_copy(update={**updates, "meta": meta})
+
+
+def _filled(found: Salvage, checks: Sequence[tuple[str, Reconciled]]) -> list[str]:
+    """The identifier fields the model failed on that the extractors filled."""
+    return [
+        f"{name} (extractors)"
+        for name, result in checks
+        if name in found.problems and result.value is not None
+    ]
+
+
 def to_handoff(
-    extraction: CallExtraction,
+    found: Salvage,
     transcript: Transcript,
     fields: DeterministicLike,
     meta: ExtractionMeta,
@@ -114,8 +155,8 @@ def to_handoff(
     phone_regions: Sequence[str],
     fuzzy_threshold: float,
 ) -> Handoff:
-    """The Handoff for a validated model answer, cross-checked and with derived fields."""
-    x = extraction
+    """The Handoff for the salvaged model fields, cross-checked and with derived fields."""
+    x = as_model(found, CallExtraction)
     notes: list[str] = []
 
     def check(
@@ -126,7 +167,7 @@ def to_handoff(
             notes.append(result.disagreement)
         return result
 
-    llm_orders = [extracted(o, o.value, transcript) for o in x.order_ids]
+    llm_orders = [extracted(o, o.value, transcript) for o in x["order_ids"]]
     orders = check("order_id", _first(llm_orders), fields.order_ids, id_key)
     other_orders = list(orders.others)
     seen = {id_key(o.value) for o in [orders.value, *other_orders] if o is not None}
@@ -136,41 +177,44 @@ def to_handoff(
             seen.add(id_key(extra.value))
     phone = check(
         "phone",
-        _opt(x.phone, transcript),
+        cited_value(x["phone"], transcript),
         fields.phones,
         partial(phone_e164, regions=phone_regions),
     )
-    email = check("email", _opt(x.email, transcript), fields.emails, email_key)
+    email = check("email", cited_value(x["email"], transcript), fields.emails, email_key)
 
-    intent: Extracted[Intent] = extracted(x.intent, x.intent.value, transcript)
-    reason = _opt(x.return_reason, transcript)
-    expectation = _opt(x.refund_expectation, transcript)
-    products = [extracted(p, p.value, transcript) for p in x.products]
+    intent: Extracted[Intent] | None = cited_value(x["intent"], transcript)
+    reason = cited_value(x["return_reason"], transcript)
+    expectation = cited_value(x["refund_expectation"], transcript)
+    products = [extracted(p, p.value, transcript) for p in x["products"]]
+    said_deadline = x["deadline"]
     deadline = fields.deadline or (
         None
-        if x.deadline is None
-        else extracted(x.deadline, Deadline(text=x.deadline.value), transcript)
+        if said_deadline is None
+        else extracted(said_deadline, Deadline(text=said_deadline.value), transcript)
     )
-    workflow = WORKFLOW_FOR_INTENT.get(x.intent.value)
+    workflow = None if intent is None else WORKFLOW_FOR_INTENT.get(intent.value)
     damage = None
     if reason is not None and reason.value in (ReturnReason.DAMAGED, ReturnReason.DEFECTIVE):
         damage = DamageDetails(
             item=products[0] if products else None,
-            description=_derived(reason.evidence.quote, reason),
+            description=derived_value(reason.evidence.quote, reason),
             photo_needed=reason.value is ReturnReason.DAMAGED,
             expectation=expectation,
         )
     parts = deterministic_parts(transcript, fields)
     follow_up = parts.pop("follow_up")
-    if x.agent_promise is not None:
+    promise = x["agent_promise"]
+    if promise is not None:
         follow_up = follow_up.model_copy(
-            update={"promise": extracted(x.agent_promise, x.agent_promise.value, transcript)}
+            update={"promise": extracted(promise, promise.value, transcript)}
         )
-    return Handoff(
+    filled = _filled(found, [("order_ids", orders), ("phone", phone), ("email", email)])
+    handoff = Handoff(
         call_id=transcript.call_id,
         destination=transcript.destination,
         caller=Caller(
-            name=_opt(x.customer_name, transcript) or _first(fields.names),
+            name=cited_value(x["customer_name"], transcript) or _first(fields.names),
             phone=phone.value,
             email=email.value,
         ),
@@ -186,16 +230,23 @@ def to_handoff(
             return_reason=reason, refund_expectation=expectation, deadline=deadline
         ),
         follow_up=follow_up,
-        risk_flags=[extracted(r, r.value, transcript) for r in x.risk_flags],
-        workflow=None if workflow is None else _derived(workflow, intent),
+        risk_flags=[extracted(r, r.value, transcript) for r in x["risk_flags"]],
+        workflow=None if workflow is None or intent is None else derived_value(workflow, intent),
         damage=damage,
-        urgency=extracted(x.urgency, x.urgency.value, transcript),
-        sentiment=_opt(x.sentiment, transcript),
-        summary=x.summary,
-        next_step=x.next_step,
-        meta=meta.model_copy(update={"disagreements": [*meta.disagreements, *notes]}),
+        urgency=cited_value(x["urgency"], transcript),
+        sentiment=cited_value(x["sentiment"], transcript),
+        summary=x["summary"] or "",
+        next_step=x["next_step"] or "",
+        grounding=salvage_report(found),
+        meta=meta.model_copy(
+            update={
+                "disagreements": [*meta.disagreements, *notes],
+                "filled": [*meta.filled, *filled],
+            }
+        ),
         **parts,
     )
+    return with_text_fills(handoff, found)
 
 
 def fallback_handoff(

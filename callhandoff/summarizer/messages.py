@@ -9,6 +9,7 @@ one `[turns 4-9 left out]` line, so the numbering never shifts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,14 @@ class BuiltMessages:
 
     messages: list[dict[str, Any]]
     truncation: str | None
+    prompt: Prompt
+
+    def reask(self, fields: Sequence[str], problems: Sequence[str]) -> list[dict[str, Any]]:
+        """A re-ask for `fields` only: the prompt's short re-ask part, then the same call."""
+        return [
+            {"role": "system", "content": self.prompt.render_reask(fields, problems)},
+            self.messages[-1],
+        ]
 
 
 def turn_line(index: int, speaker: str, text: str) -> str:
@@ -87,4 +96,5 @@ def build_messages(
     return BuiltMessages(
         messages=[{"role": "system", "content": prompt.system}, {"role": "user", "content": user}],
         truncation=note,
+        prompt=prompt,
     )

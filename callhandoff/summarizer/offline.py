@@ -82,6 +82,10 @@ class OfflineBackend:
 
     def extract(self, transcript: Transcript) -> Handoff:
         """The handoff for one call (not yet grounded: the pipeline grounds every backend)."""
+        return self.extract_with_fields(transcript)[0]
+
+    def extract_with_fields(self, transcript: Transcript) -> tuple[Handoff, DeterministicFields]:
+        """The handoff for one call and the extractors' fields it was built from."""
         started = time.perf_counter()
         reference = transcript.reference_time()
         fields = extract_deterministic(
@@ -95,7 +99,7 @@ class OfflineBackend:
         )
         return handoff.model_copy(
             update={"summary": summarize(handoff), "next_step": next_step(handoff), "meta": meta}
-        )
+        ), fields
 
     # ------------------------------------------------------------------ assembly
     def _assemble(

@@ -8,8 +8,10 @@ Servers differ in what structured output they accept. The defaults:
 | azure     | tools        | same API surface as OpenAI                                  |
 | vllm      | json_schema  | guided decoding; tools need --enable-auto-tool-choice flags |
 | ollama    | json_schema  | ignores tool_choice; takes response_format json_schema      |
-| llamacpp  | tools        | tested here: llama-cpp-python 0.3.36 takes tools and        |
-|           |              | json_object, and rejects json_schema (HTTP 500)             |
+| llamacpp  | json_schema  | tested here: llama-cpp-python 0.3.36 rejects                |
+|           |              | `json_schema` (HTTP 500) but takes the schema as            |
+|           |              | `json_object` + `schema` (call.py sends it so): a grammar,  |
+|           |              | and no schema in the prompt; tools and json also work       |
 | other     | tools        | the most widely supported forced-output mechanism           |
 
 `CALLHANDOFF_MODE` overrides the default; `CALLHANDOFF_PROVIDER` overrides the guess.
@@ -29,7 +31,7 @@ DEFAULT_MODE: dict[Provider, InstructorModeName] = {
     "azure": "tools",
     "vllm": "json_schema",
     "ollama": "json_schema",
-    "llamacpp": "tools",
+    "llamacpp": "json_schema",
     "other": "tools",
 }
 OPENAI_BASE_URL = "https://api.openai.com/v1"

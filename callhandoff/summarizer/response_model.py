@@ -1,33 +1,35 @@
-"""What the model is asked to return: a lean, cited subset of the Handoff.
+"""What the model is asked to return: lean, cited subsets of the Handoff.
 
-Kept small on purpose (the fixed prompt overhead must stay under 1,500 tokens):
-only what needs understanding is asked of the model; identifiers are cross-checked
-against the deterministic extractors, and workflow, damage details and priority
-are derived in code (see mapping.py).
+Kept small on purpose (small local models read every token of it): only what
+needs understanding is asked of the model; identifiers are cross-checked against
+the deterministic extractors, and workflow, damage details and priority are
+derived in code (see mapping.py).
 
-Every value carries `turn` + `quote`. Validation runs with the transcript in the
-validation context, so instructor re-asks with a precise message when a quote is
-not in the cited turn, an order id is not in its quote, an enum value is unknown
-or the summary is too long; after the configured retries the call falls back to
-review.
+- `CallExtraction` (the `openai` backend): understanding plus the identifiers
+  the model can read (order ids, name, phone, email, products, deadline).
+- `HybridExtraction` (the `hybrid` backend): understanding only; the exact
+  extractors own ids, phones, emails, amounts and dates.
+
+Every value carries `turn` + `quote`. The answer is not validated here as a
+whole: `salvage.py` checks it field by field, so one bad field never costs the
+others. `subset()` builds the model a re-ask uses for just the fields that failed.
+
+The schema carries `maxLength` hints on quotes and free text: servers that turn
+the schema into a grammar (llama.cpp) then stop a model from copying whole turns,
+and a cut quote is still a verbatim piece of its turn. Pydantic does not enforce
+them; the summary's word limit is checked in salvage.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from functools import cache
-from typing import Any, Self
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
-from callhandoff.grounding import VALUE_CHECKS, quote_in_text
-from callhandoff.normalize import id_key
-from callhandoff.redaction.placeholders import PLACEHOLDER_RE
 from callhandoff.schema.enums import (
     Intent,
     RefundExpectation,
@@ -36,15 +38,20 @@ from callhandoff.schema.enums import (
     Sentiment,
     Urgency,
 )
-from callhandoff.schema.handoff import SUMMARY_MAX_WORDS
 
-_NON_DIGIT = re.compile(r"\D+")
-_FEEDBACK_TURN_CHARS = 160
+QUOTE_MAX_CHARS = 80
+SUMMARY_MAX_CHARS = 420
+NEXT_STEP_MAX_CHARS = 200
+MAX_RISK_FLAGS = 4
 
 _STRICT = ConfigDict(extra="ignore", frozen=True)
-_SCOPE: ContextVar[dict[str, Any] | None] = ContextVar("callhandoff_validation", default=None)
 # Optional fields are shown to the model without the `null` branch: it may leave them out.
 _Omit = SkipJsonSchema[None]
+
+
+def _longest(chars: int) -> Any:
+    """A required string field whose schema says how long it may be."""
+    return Field(json_schema_extra={"maxLength": chars})
 
 
 def _lean(node: Any, parent: str | None = None) -> Any:
@@ -95,58 +102,77 @@ class Said(BaseModel):
     model_config = _STRICT
     value: str
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidIntent(BaseModel):
     model_config = _STRICT
     value: Intent
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidReason(BaseModel):
     model_config = _STRICT
     value: ReturnReason
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidRefund(BaseModel):
     model_config = _STRICT
     value: RefundExpectation
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidRisk(BaseModel):
     model_config = _STRICT
     value: RiskFlag
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidUrgency(BaseModel):
     model_config = _STRICT
     value: Urgency
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 class SaidSentiment(BaseModel):
     model_config = _STRICT
     value: Sentiment
     turn: int
-    quote: str
+    quote: str = _longest(QUOTE_MAX_CHARS)
 
 
 Cited = Said | SaidIntent | SaidReason | SaidRefund | SaidRisk | SaidUrgency | SaidSentiment
 
 
-class CallExtraction(BaseModel):
-    """The handoff for one call. Every value cites its turn number and exact words."""
+class LeanSchema(BaseModel):
+    """Base of the response models: a lean JSON schema, built once per class."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON schema without titles or defaults, single-use parts inline.
+
+        Built once per class (instructor asks for it on every call) and copied out.
+        """
+        if args or kwargs:
+            return _lean_schema(super().model_json_schema(*args, **kwargs))
+        loaded: dict[str, Any] = json.loads(_default_schema_text(cls))
+        return loaded
+
+
+def _risks() -> Any:
+    return Field(default_factory=list, json_schema_extra={"maxItems": MAX_RISK_FLAGS})
+
+
+class CallExtraction(LeanSchema):
+    """The handoff for one call. Every value cites its turn number and exact words."""
 
     intent: SaidIntent
     order_ids: list[Said] = Field(default_factory=list)
@@ -158,131 +184,58 @@ class CallExtraction(BaseModel):
     refund_expectation: SaidRefund | _Omit = None
     deadline: Said | _Omit = None
     agent_promise: Said | _Omit = None
-    risk_flags: list[SaidRisk] = Field(default_factory=list)
+    risk_flags: list[SaidRisk] = _risks()
     urgency: SaidUrgency
     sentiment: SaidSentiment | _Omit = None
-    summary: str
-    next_step: str
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The JSON schema without titles or defaults, single-use parts inline (~650 tokens).
-
-        Built once per class (instructor asks for it on every call) and copied out.
-        """
-        if args or kwargs:
-            return _lean_schema(super().model_json_schema(*args, **kwargs))
-        loaded: dict[str, Any] = json.loads(_default_schema_text(cls))
-        return loaded
-
-    def cited(self) -> Iterator[tuple[str, Cited]]:
-        """Every cited value with its field path, e.g. ('order_ids[0]', Said(...))."""
-        for name in type(self).model_fields:
-            current = getattr(self, name)
-            if isinstance(current, list):
-                for i, item in enumerate(current):
-                    yield f"{name}[{i}]", item
-            elif isinstance(current, BaseModel):
-                yield name, current  # type: ignore[misc]
-
-    @model_validator(mode="after")
-    def _grounded(self, info: ValidationInfo) -> Self:
-        context = info.context or _SCOPE.get() or {}
-        turns: list[str] | None = context.get("turns")
-        if turns is None:
-            return self
-        threshold = float(context.get("fuzzy_threshold", 90.0))
-        problems = [
-            problem
-            for path, item in self.cited()
-            if (problem := citation_problem(path, item, turns, threshold)) is not None
-        ]
-        words = len(self.summary.split())
-        if words > SUMMARY_MAX_WORDS:
-            problems.append(f"summary has {words} words; write at most {SUMMARY_MAX_WORDS}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    summary: str = _longest(SUMMARY_MAX_CHARS)
+    next_step: str = _longest(NEXT_STEP_MAX_CHARS)
 
 
-def _id_in_quote(value: str, quote: str) -> bool:
-    compact = id_key(value)
-    return bool(compact) and (
-        compact in id_key(quote) or VALUE_CHECKS["records.order_id"](value, quote)
-    )
+class HybridExtraction(LeanSchema):
+    """What the call means; the exact extractors supply every identifier, amount and date."""
 
-
-def _phone_in_quote(value: str, quote: str) -> bool:
-    if PLACEHOLDER_RE.fullmatch(value):  # `[phone 1]` copied from a call sent with placeholders
-        return value.lower() in quote.lower()
-    digits = _NON_DIGIT.sub("", value)
-    said = _NON_DIGIT.sub("", quote)
-    if len(digits) < 7:
-        return False
-    if digits in said or digits[-10:] in said:
-        return True
-    return VALUE_CHECKS["caller.phone"](value, quote)
-
-
-def _email_in_quote(value: str, quote: str) -> bool:
-    if value.lower() in quote.lower():
-        return True
-    return VALUE_CHECKS["caller.email"](value.lower(), quote)
-
-
-_VALUE_RULES: dict[str, tuple[Callable[[str, str], bool], str]] = {
-    "order_ids": (_id_in_quote, "the order id {value!r} is not in its quote"),
-    "phone": (_phone_in_quote, "the phone {value!r} is not in its quote"),
-    "email": (_email_in_quote, "the email {value!r} is not in its quote"),
-}
+    intent: SaidIntent
+    # Required but nullable: the model must decide (small models skip optional keys).
+    return_reason: SaidReason | None
+    refund_expectation: SaidRefund | None
+    risk_flags: list[SaidRisk] = _risks()
+    urgency: SaidUrgency
+    summary: str = _longest(SUMMARY_MAX_CHARS)
+    next_step: str = _longest(NEXT_STEP_MAX_CHARS)
 
 
 @cache
-def _default_schema_text(cls: type[CallExtraction]) -> str:
+def _default_schema_text(cls: type[LeanSchema]) -> str:
     """The lean default schema of `cls` as JSON text, computed once per class."""
-    return json.dumps(_lean_schema(super(CallExtraction, cls).model_json_schema()))
+    return json.dumps(_lean_schema(super(LeanSchema, cls).model_json_schema()))
 
 
-def citation_problem(path: str, item: Cited, turns: list[str], threshold: float) -> str | None:
-    """Why a cited value is not supported by the call, in words the model can act on."""
-    if not item.quote.strip():
-        return f"{path}: the quote is empty; copy the exact words from the turn"
-    if not 0 <= item.turn < len(turns):
-        return f"{path}: turn {item.turn} does not exist (the call has turns 0-{len(turns) - 1})"
-    text = turns[item.turn]
-    if not quote_in_text(item.quote, text, fuzzy_threshold=threshold):
-        shown = text if len(text) <= _FEEDBACK_TURN_CHARS else text[:_FEEDBACK_TURN_CHARS] + "…"
-        return (
-            f"{path}: quote {item.quote!r} is not in turn {item.turn}, which says {shown!r}; "
-            "copy the exact words or cite the right turn"
-        )
-    field = path.split("[")[0]
-    rule = _VALUE_RULES.get(field)
-    if rule is not None and isinstance(item.value, str):
-        check, message = rule
-        if field == "order_ids" and not any(ch.isdigit() for ch in item.value):
-            return f"{path}: {item.value!r} is not an order id (order ids contain digits)"
-        if not check(item.value, item.quote):
-            return f"{path}: " + message.format(value=item.value)
-    return None
+def required_fields(model: type[BaseModel]) -> list[str]:
+    """The fields a complete answer must have a value for, in schema order."""
+    return [
+        name
+        for name, info in model.model_fields.items()
+        if info.is_required() and not _nullable(info.annotation)
+    ]
 
 
-def validation_context(turn_texts: list[str], fuzzy_threshold: float) -> dict[str, Any]:
-    """What validation checks answers against: the full call's turn texts."""
-    return {"turns": turn_texts, "fuzzy_threshold": fuzzy_threshold}
+def _nullable(annotation: Any) -> bool:
+    return type(None) in get_args(annotation)
 
 
-@contextmanager
-def validating_against(turn_texts: list[str], fuzzy_threshold: float) -> Iterator[None]:
-    """Validate every CallExtraction parsed in this block against these turns.
+def subset(model: type[LeanSchema], fields: Iterable[str]) -> type[LeanSchema]:
+    """`model` cut down to `fields` (schema order kept), for a re-ask of just those fields."""
+    return _subset(model, tuple(name for name in model.model_fields if name in set(fields)))
 
-    instructor would also take the turns as `context=`, but it then renders every
-    message as a Jinja template (and dedents it): a transcript containing `{{` would
-    be altered or fail. A context variable keeps the messages verbatim; each asyncio
-    task has its own value, so concurrent calls do not see each other's turns.
-    """
-    token = _SCOPE.set(validation_context(turn_texts, fuzzy_threshold))
-    try:
-        yield
-    finally:
-        _SCOPE.reset(token)
+
+@cache
+def _subset(model: type[LeanSchema], names: tuple[str, ...]) -> type[LeanSchema]:
+    if names == tuple(model.model_fields):
+        return model
+    definitions: dict[str, Any] = {
+        name: (model.model_fields[name].annotation, model.model_fields[name]) for name in names
+    }
+    built: type[LeanSchema] = create_model(
+        model.__name__, __base__=LeanSchema, __doc__=model.__doc__, **definitions
+    )
+    return built

@@ -123,6 +123,15 @@ class RetryingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def default_transport(max_connections: int) -> httpx2.AsyncBaseTransport:
+    """The real HTTP transport, pooled for `max_connections` calls at once."""
+    return httpx2.AsyncHTTPTransport(
+        limits=httpx2.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+    )
+
+
 def build_http_client(
     *,
     policy: RetryPolicy,
@@ -133,11 +142,7 @@ def build_http_client(
     rng: random.Random | None = None,
 ) -> httpx2.AsyncClient:
     """The async HTTP client handed to `openai.AsyncOpenAI(http_client=...)`."""
-    base = inner or httpx2.AsyncHTTPTransport(
-        limits=httpx2.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
-    )
+    base = inner or default_transport(max_connections)
     return httpx2.AsyncClient(
         transport=RetryingTransport(base, policy, sleep=sleep, rng=rng),
         timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 10.0)),

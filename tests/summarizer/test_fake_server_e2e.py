@@ -76,5 +76,5 @@ def test_cli_process_with_the_openai_backend(
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["call_id"] for r in rows] == ["cli-0", "cli-1", "cli-2"]
     meta = rows[0]["handoff"]["meta"]
-    assert meta["backend"] == "openai" and meta["prompt_id"] == "handoff-v1"
+    assert meta["backend"] == "openai" and meta["prompt_id"] == "handoff-v2"
     assert meta["prompt_tokens"] > 0 and "latency_ms" in meta

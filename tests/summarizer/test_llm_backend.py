@@ -81,12 +81,12 @@ def test_valid_answer_becomes_a_handoff_with_meta(tmp_path: Path) -> None:
     assert handoff.exception.return_reason.value is ReturnReason.DAMAGED
     assert handoff.workflow is not None and handoff.workflow.value is Workflow.HANDLE_EXCEPTION
     assert handoff.damage is not None and handoff.damage.photo_needed
-    prompt = load_prompt("handoff-v1")
+    prompt = load_prompt("handoff-v2")
     meta = handoff.meta
     assert (meta.backend, meta.model, meta.prompt_id, meta.prompt_hash) == (
         "openai",
         "gpt-4o-mini",
-        "handoff-v1",
+        "handoff-v2",
         prompt.sha256,
     )
     assert (meta.attempts, meta.prompt_tokens, meta.completion_tokens) == (1, 1200, 150)
@@ -109,17 +109,32 @@ def test_invalid_json_is_retried_and_tokens_are_summed(tmp_path: Path) -> None:
     assert (handoff.meta.prompt_tokens, handoff.meta.completion_tokens) == (1900, 140)
 
 
-def test_wrong_enum_is_fed_back_to_the_model(tmp_path: Path) -> None:
+def test_an_invalid_field_is_dropped_and_only_it_is_asked_again(tmp_path: Path) -> None:
     bad = good_answer(intent={"value": "money_back", "turn": 2, "quote": "I want a full refund"})
-    endpoint = Recorder(ok(completion(bad)), ok(completion(good_answer())))
+    fix = {"intent": {"value": "refund", "turn": 2, "quote": "I want a full refund"}}
+    endpoint = Recorder(
+        ok(completion(bad, prompt_tokens=1200, completion_tokens=150)),
+        ok(completion(fix, prompt_tokens=500, completion_tokens=30)),
+    )
     handoff = run_one(backend(tmp_path, endpoint))
 
-    assert handoff.meta.attempts == 2 and handoff.meta.fallback_reason is None
-    reask = json.dumps(request_json(endpoint.requests[1])["messages"][2:])
-    assert "money_back" in reask and "order_status" in reask  # the error lists valid values
+    assert handoff.meta.fallback_reason is None
+    assert handoff.request.intent is not None and handoff.request.intent.value is Intent.REFUND
+    assert handoff.meta.attempts == 2 and handoff.meta.reasked == ["intent"]
+    assert (handoff.meta.prompt_tokens, handoff.meta.completion_tokens) == (1700, 180)
+    reask = request_json(endpoint.requests[1])
+    schema = reask["tools"][0]["function"]["parameters"]
+    assert list(schema["properties"]) == ["intent"]  # only the failed field
+    system = reask["messages"][0]["content"]
+    assert "- intent: money_back" not in system and "intent: " in system
+    assert "Input should be 'order_status'" in system  # the problem, named
+    assert len(reask["messages"]) == 2  # no earlier answer replayed: a short prompt
+    first = request_json(endpoint.requests[0])
+    assert len(system) < len(first["messages"][0]["content"])
+    assert handoff.exception.return_reason is not None  # kept from the first answer
 
 
-def test_ungrounded_quote_falls_back_to_review_after_the_retries(tmp_path: Path) -> None:
+def test_an_invented_order_id_is_dropped_and_the_extractors_fill_it(tmp_path: Path) -> None:
     invented = good_answer(
         order_ids=[
             {"value": "999-0000000-1111111", "turn": 0, "quote": "order 999-0000000-1111111"}
@@ -128,17 +143,29 @@ def test_ungrounded_quote_falls_back_to_review_after_the_retries(tmp_path: Path)
     endpoint = Recorder(ok(completion(invented, prompt_tokens=800, completion_tokens=80)))
     handoff = run_one(backend(tmp_path, endpoint, max_retries=2))
 
-    reason = handoff.meta.fallback_reason
-    assert reason is not None
-    assert "stayed invalid after 3 attempts" in reason and "is not in turn 0" in reason
-    assert len(endpoint.requests) == 3
-    assert (handoff.meta.attempts, handoff.meta.prompt_tokens) == (3, 2400)
-    # the reviewer still sees the exact ids, from the deterministic extractors
+    assert handoff.meta.fallback_reason is None
+    assert len(endpoint.requests) == 3  # asked twice more for order_ids only
+    assert handoff.meta.attempts == 3 and handoff.meta.reasked == ["order_ids"]
     assert handoff.records.order_id is not None
     assert handoff.records.order_id.value == "502-2345678-9012345"
+    assert "order_ids (extractors)" in handoff.meta.filled
+    drops = [d for d in handoff.grounding.dropped if d.field == "order_ids[0]"]
+    assert drops and "is not in the call" in drops[0].reason
+    assert handoff.request.intent is not None  # everything else was kept
+    feedback = request_json(endpoint.requests[1])["messages"][0]["content"]
+    assert "order 999-0000000-1111111" in feedback
+
+
+def test_nothing_usable_falls_back_to_review_with_the_reason(tmp_path: Path) -> None:
+    endpoint = Recorder(ok(completion("I cannot help with that.", prompt_tokens=800)))
+    handoff = run_one(backend(tmp_path, endpoint, max_retries=1))
+
+    reason = handoff.meta.fallback_reason
+    assert reason is not None and reason.startswith("no usable field after 2 attempts")
+    assert "gave no JSON object" in reason
+    assert (handoff.meta.attempts, handoff.meta.prompt_tokens) == (2, 1600)
     assert handoff.request.intent is None
-    feedback = request_json(endpoint.requests[1])["messages"][-1]["content"]
-    assert "is not in turn 0" in feedback
+    assert handoff.records.order_id is not None  # the reviewer still gets the exact ids
 
 
 def test_429_honours_retry_after(tmp_path: Path) -> None:
@@ -202,34 +229,44 @@ def test_per_call_token_budget_stops_before_sending(tmp_path: Path) -> None:
 
 
 def test_token_budget_counts_every_attempt(tmp_path: Path) -> None:
-    bad = good_answer(summary="word " * 80)
+    bad = good_answer(intent={"value": "money_back", "turn": 2, "quote": "I want a full refund"})
     endpoint = Recorder(ok(completion(bad, prompt_tokens=2500, completion_tokens=500)))
-    handoff = run_one(backend(tmp_path, endpoint, max_tokens_per_call=7000, max_retries=5))
+    handoff = run_one(backend(tmp_path, endpoint, max_tokens_per_call=3500, max_retries=5))
 
-    assert handoff.meta.fallback_reason is not None
-    assert "per-call token budget of 7000" in handoff.meta.fallback_reason
-    assert len(endpoint.requests) == 2  # a third attempt would pass 7000 tokens
+    assert len(endpoint.requests) == 1  # a re-ask would pass 3500 tokens
+    assert handoff.meta.fallback_reason is None  # what came back is kept
+    assert handoff.request.intent is None and handoff.meta.reasked == []
 
 
-def test_cost_ceiling_stops_new_calls(tmp_path: Path) -> None:
+def test_run_limits_leave_the_remaining_calls_pending_for_the_next_run(tmp_path: Path) -> None:
     endpoint = Recorder(ok(completion(good_answer(), prompt_tokens=1000, completion_tokens=100)))
-    b = backend(
-        tmp_path,
-        endpoint,
-        concurrency=1,
-        cost_ceiling_usd=0.012,
-        price_input_per_mtok=5.0,
-        price_output_per_mtok=5.0,
-    )
-    calls = [transcript(f"call-{i}") for i in range(4)]
-    handoffs = list(b.extract_many(calls))
-    b.close()
+    limits = [
+        {"cost_ceiling_usd": 0.015, "price_input_per_mtok": 5.0, "price_output_per_mtok": 5.0},
+        {"max_run_tokens": 2500, "max_completion_tokens": 500},
+    ]
+    for number, limit in enumerate(limits):
+        data = tmp_path / f"run-{number}"
+        calls = [transcript(f"call-{i}") for i in range(4)]
+        b = backend(data, endpoint, concurrency=1, **limit)
+        handoffs = list(b.extract_many(calls))
+        b.close()
 
-    reasons = [h.meta.fallback_reason for h in handoffs]
-    assert reasons[0] is None
-    assert all(r is not None and r.startswith("cost ceiling reached") for r in reasons[1:])
-    assert len(endpoint.requests) == 1
-    assert sum(h.meta.cost_usd for h in handoffs) <= 0.012
+        first = handoffs[0].meta
+        assert first.fallback_reason is None and not first.pending
+        for later in handoffs[1:]:
+            assert later.meta.pending and later.meta.attempts == 0
+            assert later.meta.fallback_reason is not None
+            assert "limit" in later.meta.fallback_reason
+        # the next run answers the finished call from the cache and sends the others
+        again = Recorder(ok(completion(good_answer())))
+        unlimited = {
+            k: v for k, v in limit.items() if k not in ("cost_ceiling_usd", "max_run_tokens")
+        }
+        b = backend(data, again, concurrency=1, **unlimited)
+        rerun = list(b.extract_many(calls))
+        b.close()
+        assert rerun[0].meta.cached and len(again.requests) == 3
+        assert not any(h.meta.pending for h in rerun)
 
 
 def test_warm_cache_answers_without_a_model_call(tmp_path: Path) -> None:
@@ -318,11 +355,19 @@ def test_json_and_json_schema_modes_parse_content(tmp_path: Path) -> None:
         assert "tools" not in body
 
 
-def test_answer_cut_at_max_tokens_falls_back(tmp_path: Path) -> None:
-    endpoint = Recorder(ok(completion('{"intent": ', finish_reason="length")))
-    handoff = run_one(backend(tmp_path, endpoint))
-    assert handoff.meta.fallback_reason is not None
-    assert "cut off at max_tokens" in handoff.meta.fallback_reason
+def test_an_answer_cut_at_max_tokens_is_kept_and_the_rest_asked_again(tmp_path: Path) -> None:
+    text = json.dumps(good_answer())
+    cut = text[: text.index('"urgency"') + 20]
+    rest = {k: v for k, v in good_answer().items() if k in ("urgency", "summary", "next_step")}
+    for mode in ("tools", "json"):
+        endpoint = Recorder(
+            ok(completion(cut, mode=mode, finish_reason="length")), ok(completion(rest, mode=mode))
+        )
+        handoff = run_one(backend(tmp_path / mode, endpoint, mode=mode))
+        assert handoff.meta.fallback_reason is None, mode
+        assert handoff.meta.reasked == ["urgency", "summary", "next_step"]
+        assert handoff.records.order_id is not None and handoff.urgency is not None
+        assert handoff.summary.startswith("Phone arrived cracked")
 
 
 def test_transcript_text_is_sent_verbatim_even_with_template_braces(tmp_path: Path) -> None:
@@ -352,17 +397,37 @@ def test_long_call_is_cut_and_the_cut_recorded(tmp_path: Path) -> None:
     assert "[0] customer: Hi, my order" in sent and "[41] agent:" in sent and "left out]" in sent
 
 
-def test_disagreement_with_extractors_is_recorded(tmp_path: Path) -> None:
+def test_an_email_not_said_is_dropped_and_the_extractors_value_kept(tmp_path: Path) -> None:
     other = good_answer(
         order_ids=[], email={"value": "jane@example.org", "turn": 1, "quote": "your email"}
     )
     endpoint = Recorder(ok(completion(other)))
-    b = backend(tmp_path, endpoint, max_retries=0)
-    handoff = run_one(b)
-    # 'jane@example.org' is not in its quote: the answer is refused and falls back
-    assert handoff.meta.fallback_reason is not None and "email" in handoff.meta.fallback_reason
+    handoff = run_one(backend(tmp_path, endpoint, max_retries=0))
+    assert handoff.meta.fallback_reason is None
     assert handoff.caller.email is not None
     assert handoff.caller.email.value == "jane.doe@example.com"
+    assert "email (extractors)" in handoff.meta.filled
+    [drop] = handoff.grounding.dropped
+    assert drop.field == "email" and "'jane@example.org' is not said in the call" in drop.reason
+
+
+def test_llama_cpp_gets_the_schema_as_json_object_and_extra_options(tmp_path: Path) -> None:
+    endpoint = Recorder(ok(completion(good_answer(), mode="json_schema")))
+    handoff = run_one(
+        backend(
+            tmp_path,
+            endpoint,
+            mode="json_schema",
+            provider="llamacpp",
+            extra_body={"repeat_penalty": 1.0},
+        )
+    )
+    assert handoff.meta.fallback_reason is None
+    body = request_json(endpoint.requests[0])
+    assert body["response_format"]["type"] == "json_object"
+    assert body["response_format"]["schema"]["properties"]["intent"]
+    assert body["repeat_penalty"] == 1.0
+    assert "tools" not in body and "schema" not in json.dumps(body["messages"])
 
 
 def test_extractor_crash_does_not_lose_the_call(tmp_path: Path) -> None:

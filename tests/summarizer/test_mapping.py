@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from callhandoff.schema.enums import Intent, RefundExpectation, Urgency, Workflow
 from callhandoff.schema.handoff import ExtractionMeta
 from callhandoff.summarizer.mapping import fallback_handoff, to_handoff
 from callhandoff.summarizer.response_model import CallExtraction
+from callhandoff.summarizer.salvage import salvage_answer
 
-from .helpers import default_fields, ex, good_answer, transcript
+from .helpers import CALL_TURNS, cited, default_fields, ex, good_answer, transcript
+
+TURNS = [text for _, text in CALL_TURNS]
 
 
 def meta() -> ExtractionMeta:
@@ -17,7 +18,7 @@ def meta() -> ExtractionMeta:
 
 
 def test_answer_maps_onto_the_handoff_with_derived_fields() -> None:
-    answer = CallExtraction.model_validate_json(json.dumps(good_answer()))
+    answer = salvage_answer(good_answer(), CallExtraction, TURNS, 90.0)
     fields = default_fields()
     fields.skus = [ex("SKU-1", 0, "SKU-1")]
     handoff = to_handoff(
@@ -46,3 +47,24 @@ def test_fallback_carries_the_exact_fields_and_the_reason() -> None:
     assert handoff.caller.email is not None and handoff.request.intent is None
     bare = fallback_handoff(transcript(), None, reason)
     assert bare.records.order_id is None and bare.meta.fallback_reason
+
+
+def test_fields_the_model_failed_on_are_filled_and_listed() -> None:
+    bad = good_answer(
+        order_ids=[cited("777-1234567", 0, "my order 777-1234567")],
+        summary=None,
+        next_step=None,
+    )
+    found = salvage_answer(bad, CallExtraction, TURNS, 90.0)
+    handoff = to_handoff(
+        found, transcript(), default_fields(), meta(), phone_regions=["US"], fuzzy_threshold=90.0
+    )
+    assert handoff.records.order_id is not None
+    assert handoff.records.order_id.value == "502-2345678-9012345"
+    assert handoff.meta.filled == [
+        "order_ids (extractors)",
+        "summary (template)",
+        "next_step (template)",
+    ]
+    assert handoff.summary and handoff.next_step  # from the offline templates
+    assert [d.field for d in handoff.grounding.dropped] == ["order_ids[0]"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -34,4 +35,36 @@ def test_malformed_prompt_file_names_file_and_line() -> None:
         parse_prompt("x", b"no markers here", origin="x.md")
     bad = b"<!-- system -->\nhello\n<!-- user -->\n$turns $caller\n"
     with pytest.raises(ConfigError, match=r"^x\.md:3: the user part must use \$turns"):
+        parse_prompt("x", bad, origin="x.md")
+
+
+def test_a_prompt_file_at_any_path_is_used_with_its_hash(tmp_path: Path) -> None:
+    raw = (PROMPTS_DIR / "hybrid-v1.md").read_bytes().replace(b"write a JSON", b"fill a JSON")
+    path = tmp_path / "my-try.md"
+    path.write_bytes(raw)
+    prompt = load_prompt(str(path))
+    assert prompt.id == "my-try" and prompt.sha256 == hashlib.sha256(raw).hexdigest()
+    assert "fill a JSON" in prompt.system
+    path.write_bytes(raw.replace(b"fill a JSON", b"give a JSON"))  # edited between runs
+    assert "give a JSON" in load_prompt(str(path)).system
+    with pytest.raises(ConfigError, match=r"prompt file not found: nowhere/x\.md"):
+        load_prompt("nowhere/x.md")
+
+
+def test_a_reask_names_the_failed_fields_with_their_guide_lines() -> None:
+    prompt = load_prompt("hybrid-v1")
+    text = prompt.render_reask(["urgency", "summary"], ["urgency: missing", "summary: empty"])
+    assert "- urgency: low (only a question)" in text and "critical (safety" in text
+    assert "- summary: what happened" in text and "- intent:" not in text
+    assert text.rstrip().endswith("- urgency: missing\n- summary: empty")
+    assert len(text) < len(prompt.system)
+
+
+def test_a_prompt_without_a_reask_part_gets_the_default_one() -> None:
+    raw = b"<!-- system -->\n- intent: what they want\n<!-- user -->\n$turns\n"
+    prompt = parse_prompt("x", raw, origin="x.md")
+    text = prompt.render_reask(["intent", "urgency"], ["intent: missing"])
+    assert "- intent: what they want" in text and "- urgency" in text
+    bad = raw + b"<!-- reask -->\n$fields $oops\n"
+    with pytest.raises(ConfigError, match=r"the reask part may use only \$fields and \$problems"):
         parse_prompt("x", bad, origin="x.md")

@@ -29,13 +29,13 @@ def test_provider_is_guessed_from_the_url(url: str | None, provider: str) -> Non
 
 
 def test_mode_defaults_per_provider_and_explicit_mode_wins(tmp_path: Path) -> None:
-    assert DEFAULT_MODE["llamacpp"] == "tools" and DEFAULT_MODE["ollama"] == "json_schema"
+    assert DEFAULT_MODE["llamacpp"] == "json_schema" and DEFAULT_MODE["ollama"] == "json_schema"
     s = settings(tmp_path, mode=None, base_url="http://localhost:11434/v1")
     assert resolved_mode(s) == ("ollama", "json_schema")
     s = settings(tmp_path, mode="json", base_url="http://localhost:11434/v1")
     assert resolved_mode(s) == ("ollama", "json")
     s = settings(tmp_path, mode=None, provider="llamacpp", base_url="http://10.0.0.5:8000/v1")
-    assert resolved_mode(s) == ("llamacpp", "tools")
+    assert resolved_mode(s) == ("llamacpp", "json_schema")
 
 
 def test_cache_key_changes_with_every_input() -> None:
