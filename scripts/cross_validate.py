@@ -2,6 +2,7 @@
 
     python scripts/cross_validate.py [--train evals/datasets/train.jsonl] [--folds 5]
         [--model callhandoff/extractors/classifier/trained] [--errors FILE]
+        [--slice NAME=REGEX ...]
 
 The training split is cut into stratified folds (by primary intent). For each fold
 the classifier is refitted on the other folds with the settings the shipped model
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +120,13 @@ def main() -> None:
     parser.add_argument("--phone-weight", type=float, default=PHONE_CALL_WEIGHT)
     parser.add_argument("--errors", type=Path, help="Write the out-of-fold mistakes here.")
     parser.add_argument(
+        "--slice",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX",
+        help="Also report the items whose id matches REGEX (e.g. hw-old='hw-[0-3]'), repeatable.",
+    )
+    parser.add_argument(
         "--keep-thresholds",
         action="store_true",
         help="Use the reference model's abstention thresholds instead of tuning them.",
@@ -161,6 +170,10 @@ def main() -> None:
         name: [s for s in scores if origin[s.item_id] == name]
         for name in sorted(set(origin.values()))
     }
+    for spec in args.slice:
+        name, _, pattern = spec.partition("=")
+        chosen = re.compile(pattern)
+        groups[name] = [s for s in scores if chosen.match(s.item_id)]
     table = {name: _figures(group) for name, group in groups.items()}
     width = max(map(len, HEADLINE))
     print(f"{'metric':{width}s} " + " ".join(f"{n}({len(groups[n])})".rjust(16) for n in groups))
