@@ -43,6 +43,7 @@ from train_classifier import (
 from callhandoff.evals.dataset import Dataset
 from callhandoff.evals.gold import GoldItem
 from callhandoff.evals.metrics import compute_metrics
+from callhandoff.evals.routing import isolated_router
 from callhandoff.evals.runner import run_dataset
 from callhandoff.evals.scoring import ItemScore, score_item
 from callhandoff.extractors.classifier.features import DocFeatures
@@ -61,6 +62,8 @@ HEADLINE = (
     "field.sentiment.exact_match",
     "field.workflow.f1",
     "field.secondary_intents.f1",
+    "decision.accuracy",
+    "decision.cost_error",
     "calibration.ece",
 )
 
@@ -77,6 +80,8 @@ def _mistakes(score: ItemScore) -> dict[str, object] | None:
         if name in ("intent", "return_reason", "refund_expectation", "risk_flags")
         and not outcome.exact
     }
+    if score.decision_gold is not None and score.decision_pred != score.decision_gold:
+        wrong["decision"] = {"gold": [score.decision_gold], "pred": [score.decision_pred]}
     return {"id": score.item_id, **wrong} if wrong else None
 
 
@@ -161,7 +166,10 @@ def main() -> None:
             path=str(args.train), version=f"fold-{number}", items=tuple(items[i] for i in test)
         )
         output = run_dataset(
-            held_out, settings, make_backend=lambda s, m=model: OfflineBackend(s, m)
+            held_out,
+            settings,
+            make_backend=lambda s, m=model: OfflineBackend(s, m),
+            make_router=lambda: isolated_router(settings),
         )
         scores.extend(score_item(run) for run in output.items)
 
