@@ -2,6 +2,7 @@
 
     python scripts/cross_validate.py [--train evals/datasets/train.jsonl] [--folds 5]
         [--model callhandoff/extractors/classifier/trained] [--errors FILE]
+        [--slice NAME=REGEX ...]
 
 The training split is cut into stratified folds (by primary intent). For each fold
 the classifier is refitted on the other folds with the settings the shipped model
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +43,7 @@ from train_classifier import (
 from callhandoff.evals.dataset import Dataset
 from callhandoff.evals.gold import GoldItem
 from callhandoff.evals.metrics import compute_metrics
+from callhandoff.evals.routing import isolated_router
 from callhandoff.evals.runner import run_dataset
 from callhandoff.evals.scoring import ItemScore, score_item
 from callhandoff.extractors.classifier.features import DocFeatures
@@ -59,6 +62,8 @@ HEADLINE = (
     "field.sentiment.exact_match",
     "field.workflow.f1",
     "field.secondary_intents.f1",
+    "decision.accuracy",
+    "decision.cost_error",
     "calibration.ece",
 )
 
@@ -75,6 +80,8 @@ def _mistakes(score: ItemScore) -> dict[str, object] | None:
         if name in ("intent", "return_reason", "refund_expectation", "risk_flags")
         and not outcome.exact
     }
+    if score.decision_gold is not None and score.decision_pred != score.decision_gold:
+        wrong["decision"] = {"gold": [score.decision_gold], "pred": [score.decision_pred]}
     return {"id": score.item_id, **wrong} if wrong else None
 
 
@@ -118,6 +125,13 @@ def main() -> None:
     parser.add_argument("--phone-weight", type=float, default=PHONE_CALL_WEIGHT)
     parser.add_argument("--errors", type=Path, help="Write the out-of-fold mistakes here.")
     parser.add_argument(
+        "--slice",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX",
+        help="Also report the items whose id matches REGEX (e.g. hw-old='hw-[0-3]'), repeatable.",
+    )
+    parser.add_argument(
         "--keep-thresholds",
         action="store_true",
         help="Use the reference model's abstention thresholds instead of tuning them.",
@@ -152,7 +166,10 @@ def main() -> None:
             path=str(args.train), version=f"fold-{number}", items=tuple(items[i] for i in test)
         )
         output = run_dataset(
-            held_out, settings, make_backend=lambda s, m=model: OfflineBackend(s, m)
+            held_out,
+            settings,
+            make_backend=lambda s, m=model: OfflineBackend(s, m),
+            make_router=lambda: isolated_router(settings),
         )
         scores.extend(score_item(run) for run in output.items)
 
@@ -161,6 +178,10 @@ def main() -> None:
         name: [s for s in scores if origin[s.item_id] == name]
         for name in sorted(set(origin.values()))
     }
+    for spec in args.slice:
+        name, _, pattern = spec.partition("=")
+        chosen = re.compile(pattern)
+        groups[name] = [s for s in scores if chosen.match(s.item_id)]
     table = {name: _figures(group) for name, group in groups.items()}
     width = max(map(len, HEADLINE))
     print(f"{'metric':{width}s} " + " ".join(f"{n}({len(groups[n])})".rjust(16) for n in groups))

@@ -49,11 +49,12 @@ UNSEEN_BIAS = -12.0
 # Phone calls are what the product reads, but most labelled items are CuCoM chats:
 # each hand-written call counts this many times so both styles are learned.
 PHONE_CALL_WEIGHT = 2.0
-# Whole-call concept presence (the caller's and the agent's: "legal", "travel", "damage")
-# helps the risk heads spot rare situations but drowns the sentence evidence the other heads
-# rely on (for return reasons it helped phone calls and hurt chats in cross-validation), so
-# only the risk heads may use it.
-CONCEPT_PRESENCE = ("DOC:CON:", "DOC:NOTCON:", "DOC:A:CON:", "DOC:A:NOTCON:")
+# Whole-call concept and word presence (concepts the caller and the agent said: "legal",
+# "travel", "damage"; words the caller said: "chargeback", "swollen") helps the risk heads
+# spot rare situations but drowns the sentence evidence the other heads rely on (for return
+# reasons concepts helped phone calls and hurt chats in cross-validation), so only the risk
+# heads may use it.
+CONCEPT_PRESENCE = ("DOC:CON:", "DOC:NOTCON:", "DOC:A:CON:", "DOC:A:NOTCON:", "DOC:W:")
 
 
 def uses_concept_presence(head: str) -> bool:

@@ -60,6 +60,15 @@ E = TypeVar(
 )
 
 MAX_SECONDARY_INTENTS = 2
+# The remedy a caller settles on decides between a refund and a return (label guide).
+_REMEDY_INTENT = {
+    RefundExpectation.FULL_REFUND: Intent.REFUND,
+    RefundExpectation.PARTIAL_REFUND: Intent.REFUND,
+    RefundExpectation.STORE_CREDIT: Intent.REFUND,
+    RefundExpectation.REPLACEMENT: Intent.RETURN_OR_EXCHANGE,
+    RefundExpectation.EXCHANGE: Intent.RETURN_OR_EXCHANGE,
+    RefundExpectation.REPAIR: Intent.RETURN_OR_EXCHANGE,
+}
 _PHOTO_REQUEST = ("photo", "picture", "pic ", "video", "image")
 
 
@@ -110,11 +119,11 @@ class OfflineBackend:
         predictions: dict[str, Prediction],
     ) -> Handoff:
         labeller = _Labeller(doc, predictions)
-        intent = labeller.one("intent", Intent)
+        expectation = labeller.one("refund_expectation", RefundExpectation)
+        intent = labeller.intent_for_remedy(labeller.one("intent", Intent), expectation)
         secondary = labeller.secondary_intents(intent)
         intents = {i.value for i in ([intent] if intent else []) + secondary}
         reason = labeller.one("return_reason", ReturnReason)
-        expectation = labeller.one("refund_expectation", RefundExpectation)
         risks = labeller.risk_flags()
         risks = _with_exact_risks(risks, fields, reason)
         records = Records(
@@ -224,6 +233,22 @@ class _Labeller:
         others = [i for i in Intent if primary is None or i is not primary.value]
         found = sorted(self._yes("mention", others), key=lambda item: -item.confidence)
         return found[:MAX_SECONDARY_INTENTS]
+
+    def intent_for_remedy(
+        self, intent: Extracted[Intent] | None, remedy: Extracted[RefundExpectation] | None
+    ) -> Extracted[Intent] | None:
+        """Refund or return: the remedy the caller settles on decides between the two."""
+        if intent is None or remedy is None or intent.value not in _REMEDY_INTENT.values():
+            return intent
+        wanted = _REMEDY_INTENT.get(remedy.value)
+        if wanted is None or wanted is intent.value:
+            return intent
+        prediction = self.predictions["intent"]
+        labels = [i.value for i in Intent]
+        probability = prediction.distribution[labels.index(wanted.value)]
+        return intent.model_copy(
+            update={"value": wanted, "confidence": round(probability, 4), "evidence": remedy.evidence}
+        )
 
     def risk_flags(self) -> list[Extracted[RiskFlag]]:
         """Every risk flag the classifier raises, with its deciding sentence."""

@@ -11,6 +11,10 @@ Document-level cues from the deterministic extractors (a deadline within a day,
 an order id, shouting) and the concepts said anywhere in the call are added as
 `DOC:` features; unlike the sentence features they are not length-normalised, so
 one clear "I'm calling my lawyer" weighs the same in a long call as in a short one.
+The caller's words anywhere in the call (`DOC:W:`) are document features of the same
+kind, for the risk heads: one "chargeback" in a twenty-turn call still counts in full.
+A chat (`channel == "chat"`) adds `DOC:chat`, so written chats and transcribed speech
+can keep different base rates.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ CORRECTION_CUE = re.compile(
     re.IGNORECASE,
 )
 _LAST_TURNS = 2
+# The caller's opening turn is their first with at least this many words: "Two." to an
+# IVR menu or "Hi, yes." is not where the problem is stated.
+_OPENING_MIN_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -115,11 +122,21 @@ def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
     return grams
 
 
-def sentence_features(text: str, *, late: bool, first: bool = False) -> list[str]:
+def _is_word(feature: str) -> bool:
+    """A plain word or a negated one (`NOT_damaged`), not a number, pair or contraction."""
+    return feature.isalpha() or (feature.startswith("NOT_") and "_" not in feature[4:])
+
+
+def sentence_features(
+    text: str, *, late: bool, first: bool = False, words_seen: set[str] | None = None
+) -> list[str]:
     """The feature strings of one sentence; `late` adds the last-turns copies, `first` the
-    copies for the caller's opening turn (where the problem is usually stated)."""
+    copies for the caller's opening turn (where the problem is usually stated). The
+    sentence's words are added to `words_seen` when given."""
     tokens, clause_starts = _tokens(text)
     words = _word_features(tokens, clause_starts)
+    if words_seen is not None:
+        words_seen.update(filter(_is_word, words[: len(tokens)]))
     negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
     concepts = concepts_in(tokens, negated)
     features = words + _char_grams(tokens, negated) + concepts
@@ -193,6 +210,15 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
     caller_turns = {turn_index: position for position, (turn_index, _) in enumerate(customer)}
     agent_turns = [i for i, turn in enumerate(transcript.turns) if turn.speaker is Speaker.AGENT]
     last_agent = set(agent_turns[-_LAST_TURNS:])
+    opening = next(
+        (
+            position
+            for position, (_, text) in enumerate(customer)
+            if len(_TOKEN.findall(text.lower())) >= _OPENING_MIN_WORDS
+        ),
+        0,
+    )
+    words_seen: set[str] = set()
     position = 0
     for turn_index, turn in enumerate(transcript.turns):
         if turn_index in caller_turns:
@@ -200,7 +226,11 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
             late = position >= last_positions
             for sentence in split_sentences(turn_index, turn.text, position):
                 sentences.append(sentence)
-                features.append(sentence_features(sentence.text, late=late, first=position == 0))
+                features.append(
+                    sentence_features(
+                        sentence.text, late=late, first=position == opening, words_seen=words_seen
+                    )
+                )
         elif turn.speaker is Speaker.AGENT:
             late = turn_index in last_agent
             for sentence in split_sentences(turn_index, turn.text, position, from_agent=True):
@@ -214,6 +244,9 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
         for f in fs
         if f.startswith(("CON:", "NOTCON:", "A:CON:", "A:NOTCON:"))
     }
+    present.update(f"DOC:W:{word}" for word in words_seen)
+    if transcript.channel == "chat":
+        present.add("DOC:chat")
     return DocFeatures(
         sentences=sentences,
         sentence_features=features,

@@ -59,6 +59,7 @@ class Prediction:
     label: str
     probability: float
     sentence: int | None
+    distribution: tuple[float, ...] = ()  # the head's probability of each of its labels
 
 
 class ClassifierModel:
@@ -188,6 +189,7 @@ class ClassifierModel:
                 label=head.labels[column - head.offset],
                 probability=probabilities[column],
                 sentence=best_sentence[index] if has_sentences else None,
+                distribution=tuple(probabilities[head.offset : head.offset + len(head.labels)]),
             )
             for index, (head, column) in enumerate(zip(self._order, chosen, strict=True))
         }
