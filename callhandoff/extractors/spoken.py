@@ -160,8 +160,13 @@ def digit_count(text: str) -> int:
     return len(text) - len(text.translate(_NO_DIGITS))
 
 
+_AS_IN_RE = re.compile(r"\bas in\b")
+
+
 def _wants_spelling(text: str, low: str, words: frozenset[str]) -> bool:
-    if "spell" in low or "as in" in low or "letter" in low or "capital" in low:
+    if "spell" in low or "letter" in low or "capital" in low:
+        return True
+    if "as in" in low and _AS_IN_RE.search(low):  # "C as in Charlie", not "it was in"
         return True
     if not words.isdisjoint(_LETTER_GATE) and _CAPS_RUN_RE.search(text):
         return True

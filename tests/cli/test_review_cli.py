@@ -18,7 +18,7 @@ runner = CliRunner()
 def _review_three(url: str) -> None:
     svc = service(url)
     svc.approve(item_of(svc, "dn-2025-03-0001"), "Alice", 1)
-    svc.approve(item_of(svc, "dn-2025-03-0012"), "Bob", 1, edits={"intent": "purchase_intent"})
+    svc.approve(item_of(svc, "dn-2025-03-0012"), "Bob", 1, edits={"intent": "product_inquiry"})
     svc.reject(item_of(svc, "dn-2025-03-0011"), "Carol", 1, "not_actionable", "just browsing")
 
 
@@ -26,8 +26,8 @@ def test_queue_lists_what_awaits_review_in_priority_order(store_url: str) -> Non
     result = runner.invoke(app, ["review", "queue", "--limit", "3"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "9 call(s) awaiting review" in lines
-    assert any(line.startswith("#") and "dn-2025-03-0005" in line for line in lines)
+    assert "11 call(s) awaiting review" in lines
+    assert any(line.startswith("#") and "dn-2025-03-0006" in line for line in lines)
 
 
 def test_log_prints_who_what_and_the_decision_before_and_after(store_url: str) -> None:
@@ -36,9 +36,10 @@ def test_log_prints_who_what_and_the_decision_before_and_after(store_url: str) -
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Alice  approve  dn-2025-03-0001" in out
-    assert "decision: review [review_money_change] -> create create_subscriber" in out
+    before = "review [review_low_field_confidence, review_money_change]"
+    assert f"decision: {before} -> create create_subscriber" in out
     assert "Bob  edit  dn-2025-03-0012" in out
-    assert "changed intent: product_inquiry -> purchase_intent" in out
+    assert "changed intent: purchase_intent -> product_inquiry" in out
     assert "Carol  reject  dn-2025-03-0011" in out and "reason: not_actionable" in out
     one = runner.invoke(app, ["review", "log", "dn-2025-03-0012"])
     assert "Bob" in one.output and "Alice" not in one.output
@@ -57,7 +58,7 @@ def test_export_writes_gold_items_that_eval_run_scores_as_is(
     by_id = {item.id: item for item in dataset.items}
     edited = by_id["review-dn-2025-03-0012"]
     assert edited.origin == "review" and edited.corrected_fields == ["intent"]
-    assert edited.gold.intent.value == "purchase_intent"
+    assert edited.gold.intent.value == "product_inquiry"
     # the corrected intent is certain, so the policy creates it on its own; the refund still
     # needs a person whatever its values, so its gold decision stays review
     assert edited.gold.decision is not None and edited.gold.decision.value == "create"

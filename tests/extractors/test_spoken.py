@@ -85,6 +85,20 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
     assert normalize(text).text == text
 
 
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("It was in aisle B C, order four oh three", "It was in aisle B C, order 403"),
+        (
+            "The item was in the box, it is a, um, a B one.",
+            "The item was in the box, it is a, um, a B one.",
+        ),
+    ],
+)
+def test_was_in_is_not_a_spelling_cue(said: str, written: str) -> None:
+    assert normalize(said).text == written
+
+
 def test_five_o_clock_is_not_a_zero() -> None:
     assert normalize("come at five o'clock").text == "come at 5 o'clock"
 

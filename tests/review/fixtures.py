@@ -1,5 +1,10 @@
-"""A store holding the example calls as `process` leaves them (10 awaiting review), two eval
-runs that differ, and a per-test copy of it that the settings point at."""
+"""A store holding the example calls as `process` leaves them, two eval runs that differ,
+and a per-test copy of it that the settings point at.
+
+The calls are processed under a policy that asks for an intent of confidence 0.99
+(a reviewer gives 1.0), so every call but the wrong number and the booking move awaits review
+whatever the shipped classifier predicts; the review service then decides edits with
+the default policy, as in production."""
 
 from __future__ import annotations
 
@@ -65,7 +70,13 @@ def _save_runs(url: str) -> None:
 def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example calls processed once into a SQLite store (WAL checkpointed)."""
     folder = tmp_path_factory.mktemp("examples-store")
-    env = {"CALLHANDOFF_DATA_DIR": str(folder), "CALLHANDOFF_DATABASE_URL": ""}
+    policy = folder / "review_everything.yaml"
+    policy.write_text("field_confidence:\n  request.intent: 0.99\n", encoding="utf-8")
+    env = {
+        "CALLHANDOFF_DATA_DIR": str(folder),
+        "CALLHANDOFF_DATABASE_URL": "",
+        "CALLHANDOFF_POLICY_PATH": str(policy),
+    }
     runner = CliRunner()
     loaded = runner.invoke(app, ["directory", "load", str(EXAMPLES / "store")], env=env)
     assert loaded.exit_code == 0, loaded.output

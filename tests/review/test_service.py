@@ -43,7 +43,10 @@ def test_approve_queues_the_proposed_action_under_the_calls_key_and_audits_it(
     (audit,) = audit_rows(svc, REFUND)
     assert audit["reviewer"] == "Alice" and audit["action"] == "approve"
     assert audit["decision_before"]["kind"] == "review"
-    assert audit["decision_before"]["reasons"] == ["review_money_change"]
+    assert audit["decision_before"]["reasons"] == [
+        "review_low_field_confidence",
+        "review_money_change",
+    ]
     assert audit["decision_after"]["kind"] == "create"
     assert audit["changes"] == [] and audit["note"] == "refund ok'd by billing"
 
@@ -73,18 +76,18 @@ def test_a_stale_version_cannot_overwrite_a_newer_action(store_url: str) -> None
 def test_edit_then_approve_decides_again_and_records_each_change(store_url: str) -> None:
     svc = service(store_url)
     item = item_of(svc, LOW_INTENT)
-    preview = svc.preview_edit(item, {"intent": "purchase_intent", "urgency": "high"}, "Alice")
+    preview = svc.preview_edit(item, {"intent": "product_inquiry", "urgency": "high"}, "Alice")
     assert preview.outcome.problems == {}
     assert preview.approval is not None and preview.approval.kind == "create"
     assert not preview.still_needs_review  # the corrected intent is certain now
-    result = svc.approve(item, "Alice", 1, edits={"intent": "purchase_intent", "urgency": "high"})
+    result = svc.approve(item, "Alice", 1, edits={"intent": "product_inquiry", "urgency": "high"})
     assert result.action.value == "edit" and result.sent_action == "create_subscriber"
     (audit,) = audit_rows(svc, LOW_INTENT)
     assert audit["changes"] == [
-        {"field": "intent", "old": "product_inquiry", "new": "purchase_intent"},
+        {"field": "intent", "old": "purchase_intent", "new": "product_inquiry"},
         {"field": "urgency", "old": "low", "new": "high"},
     ]
-    assert audit["handoff"]["request"]["intent"]["value"] == "purchase_intent"
+    assert audit["handoff"]["request"]["intent"]["value"] == "product_inquiry"
     assert audit["handoff"]["request"]["intent"]["source"] == "reviewer"
     assert len(outbox_rows(svc, LOW_INTENT)) == 1
 

@@ -216,6 +216,6 @@ def test_health_and_metrics(service: Service) -> None:
     assert "callhandoff_calls_processed_total 13.0" in text
     assert 'callhandoff_decisions_total{decision="review"}' in text
     assert 'callhandoff_calls_in_state{state="done"} 13.0' in text
-    assert "callhandoff_outbox_pending 3.0" in text
+    assert "callhandoff_outbox_pending 5.0" in text
     assert "callhandoff_outbox_dead 0.0" in text
     assert "callhandoff_extraction_seconds_bucket" in text

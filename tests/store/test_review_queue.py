@@ -34,9 +34,9 @@ def test_an_older_store_gets_queue_columns_and_reason_rows(
     engine = open_store(f"sqlite:///{copy}")
     assert "m0006_review" in applied_migrations(engine)
     counts = review_queue.counts(engine, QueueFilter(), NOW)
-    assert counts.total == 9 and counts.by_reason["review_money_change"] == 5
+    assert counts.total == 11 and counts.by_reason["review_money_change"] == 5
     top = review_queue.page(engine, QueueFilter(), NOW, number=0, size=1)[0]
-    assert (top.call_id, top.priority_score, top.version) == ("dn-2025-03-0005", 55, 1)
+    assert (top.call_id, top.priority_score, top.version) == ("dn-2025-03-0006", 65, 1)
 
 
 def test_filters_combine_and_search_finds_ids_however_written(store_url: str) -> None:
@@ -50,7 +50,7 @@ def test_filters_combine_and_search_finds_ids_however_written(store_url: str) ->
     assert calls(text="maria o'connell") == {"dn-2025-03-0001"}
     assert calls(destination="cults", intent="refund") == {"dn-2025-03-0009"}
     assert calls(older_than=timedelta(days=1)) == set()
-    assert len(calls(newer_than=timedelta(days=1))) == 9
+    assert len(calls(newer_than=timedelta(days=1))) == 11
 
 
 def test_pages_follow_priority_then_age(store_url: str) -> None:

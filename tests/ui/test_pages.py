@@ -41,18 +41,18 @@ def no_exception(at: AppTest) -> None:
 def test_queue_page_counts_filters_and_sorts_by_priority(store_url: str) -> None:
     at = app()
     no_exception(at)
-    assert texts(at, "metric") == ["9"]
+    assert texts(at, "metric") == ["11"]
     table = at.dataframe[0].value
-    assert len(table) == 9
+    assert len(table) == 11
     assert list(table["priority"]) == sorted(table["priority"], reverse=True)
     assert "`review_low_field_confidence`" in " ".join(texts(at, "markdown"))
     at.selectbox(key="f_reason").select("review_money_change").run()
     assert texts(at, "metric") == ["5"]
     assert set(at.dataframe[0].value["call"]) == {
-        "abcd-9001",
         "dn-2025-03-0001",
         "dn-2025-03-0003",
         "dn-2025-03-0004",
+        "dn-2025-03-0005",
         "dn-2025-03-0009",
     }
     at.selectbox(key="f_reason").select("(any)").run()
@@ -77,8 +77,8 @@ def test_review_next_opens_the_top_item_and_claims_it(store_url: str) -> None:
     at = app()
     at.button[0].click().run()
     no_exception(at)
-    assert texts(at, "title") == ["Call dn-2025-03-0005"]
-    assert item_row(service(store_url), "dn-2025-03-0005")["claimed_by"] == "Alice"
+    assert texts(at, "title") == ["Call dn-2025-03-0006"]
+    assert item_row(service(store_url), "dn-2025-03-0006")["claimed_by"] == "Alice"
 
 
 def test_item_page_shows_evidence_fields_match_decision_and_payload(store_url: str) -> None:
@@ -114,10 +114,10 @@ def test_edit_then_approve_shows_the_new_decision_before_confirming(store_url: s
     svc = service(store_url)
     item = item_of(svc, LOW_INTENT)
     at = open_item(app(), item)
-    at.selectbox(key=f"e-{item}-intent").select("purchase_intent")
+    at.selectbox(key=f"e-{item}-intent").select("product_inquiry")
     at.button(key=f"FormSubmitter:edit-{item}-Check the edit and preview").click().run()
     no_exception(at)
-    assert any("intent: product_inquiry → purchase_intent" in t for t in texts(at, "markdown"))
+    assert any("intent: purchase_intent → product_inquiry" in t for t in texts(at, "markdown"))
     assert any("Decision **create**" in t for t in texts(at, "markdown"))
     assert outbox_rows(svc, LOW_INTENT) == []  # nothing written by the preview
     at.button(key=f"confirm-{item}").click().run()
@@ -125,7 +125,7 @@ def test_edit_then_approve_shows_the_new_decision_before_confirming(store_url: s
     (audit,) = audit_rows(svc, LOW_INTENT)
     assert audit["action"] == "edit"
     assert audit["changes"] == [
-        {"field": "intent", "old": "product_inquiry", "new": "purchase_intent"}
+        {"field": "intent", "old": "purchase_intent", "new": "product_inquiry"}
     ]
     assert len(outbox_rows(svc, LOW_INTENT)) == 1
 
@@ -192,14 +192,14 @@ def test_no_action_without_a_reviewer_name(store_url: str) -> None:
 
 def test_audit_and_agreement_pages_show_the_actions(store_url: str) -> None:
     svc = service(store_url)
-    svc.approve(item_of(svc, LOW_INTENT), "Alice", 1, edits={"intent": "purchase_intent"})
+    svc.approve(item_of(svc, LOW_INTENT), "Alice", 1, edits={"intent": "product_inquiry"})
     at = app()
     at.switch_page("pages/audit.py").run()
     no_exception(at)
     log = at.dataframe[0].value
     assert (
         list(log["reviewer"]) == ["Alice"]
-        and "intent: product_inquiry -> purchase_intent" in (log["changed"][0])
+        and "intent: purchase_intent -> product_inquiry" in (log["changed"][0])
     )
     at.switch_page("pages/agreement.py").run()
     no_exception(at)
