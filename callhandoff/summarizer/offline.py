@@ -247,7 +247,11 @@ class _Labeller:
         labels = [i.value for i in Intent]
         probability = prediction.distribution[labels.index(wanted.value)]
         return intent.model_copy(
-            update={"value": wanted, "confidence": round(probability, 4), "evidence": remedy.evidence}
+            update={
+                "value": wanted,
+                "confidence": round(probability, 4),
+                "evidence": remedy.evidence,
+            }
         )
 
     def risk_flags(self) -> list[Extracted[RiskFlag]]:
