@@ -51,6 +51,16 @@ _REMEDY = {
 }
 
 
+# A deadline said with its own preposition ("before Friday", "by the 12th") keeps it.
+_TIME_PREPOSITIONS = frozenset({"before", "by", "until", "till", "on", "in", "within", "no"})
+
+
+def _by(said: str) -> str:
+    """The deadline as the end of a next step: " before Friday", " by the 12th"."""
+    first = said.split(maxsplit=1)[0].lower() if said.strip() else ""
+    return f" {said}" if first in _TIME_PREPOSITIONS else f" before {said}"
+
+
 def _object(handoff: Handoff) -> str:
     records = handoff.records
     if records.order_id is not None:
@@ -134,7 +144,7 @@ def next_step(handoff: Handoff) -> str:
         obj=_object(handoff),
         remedy=remedy,
         photo=photo,
-        deadline=f" before {deadline.value.text}" if deadline else "",
+        deadline=_by(deadline.value.text) if deadline else "",
         change=change,
         topic=topic,
         booking=booking,

@@ -35,7 +35,7 @@ from tests.review.fixtures import store_template, store_url
 
 __all__ = ["store_template", "store_url"]
 NOW = datetime.now(UTC) + timedelta(days=1)
-OLD = ["dn-2025-03-0001", "dn-2025-03-0005", "dn-2025-03-0010"]  # review, review, create
+OLD = ["dn-2025-03-0001", "dn-2025-03-0005", "dn-2025-03-0007"]  # review, review, update
 
 
 def _age(engine: Engine, call_ids: list[str], days: int = 40) -> None:

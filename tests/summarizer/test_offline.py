@@ -131,3 +131,15 @@ def test_confidences_are_probabilities_and_meta_names_the_backend(backend: Offli
     assert handoff.meta.model is not None and handoff.meta.model.startswith("offline-classifier/")
     assert handoff.request.intent is not None
     assert 0.0 < handoff.request.intent.confidence <= 1.0
+
+
+def test_a_deadline_said_with_its_preposition_is_not_doubled(backend: OfflineBackend) -> None:
+    transcript = _call(
+        "Harbor and Home, how can I help?",
+        "My parcel HH-100352 has been stuck for five days and it has to be here before Friday.",
+        "I'll open a trace with the carrier now.",
+    )
+    handoff = backend.extract(transcript)
+    assert handoff.exception.deadline is not None
+    assert "before before" not in handoff.next_step
+    assert handoff.exception.deadline.value.text in handoff.next_step
