@@ -205,15 +205,20 @@ def ping(engine: Engine) -> None:
         connection.execute(sa.text("SELECT 1"))
 
 
-def picked(candidates: sa.Select[tuple[int]], dialect: sa.Dialect) -> sa.Select[tuple[int]]:
+def picked(
+    candidates: sa.Select[tuple[int]], dialect: sa.Dialect, *, skip_locked: bool = True
+) -> sa.Select[tuple[int]]:
     """The ids `candidates` selects, locked and chosen once, for an UPDATE that claims them.
 
     On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED` (rows another
     claimer holds are skipped, not waited for) inside a materialised CTE: a plain
     `IN (subquery ... LIMIT n)` may be re-run by the planner and claim more than n.
+    With `skip_locked=False` (claiming named rows) a row another transaction holds
+    is waited for instead: a short write elsewhere (recording that a task was
+    published) must not make the claim of that very row come back empty.
     SQLite has a single writer, so its conditional UPDATE is atomic as it is.
     """
     if dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        candidates = candidates.with_for_update(skip_locked=skip_locked)
     chosen = candidates.cte("picked").prefix_with("MATERIALIZED")
     return sa.select(chosen.c[0])

@@ -148,7 +148,9 @@ def claim(
 ) -> list[IntakeRow]:
     """Lease up to `limit` claimable calls (oldest first, or just `ids`) to `owner`.
 
-    One statement, like the outbox claim: two workers never hold one call.
+    One statement, like the outbox claim: two workers never hold one call. Named
+    calls (a task's own call) wait for a row another transaction holds rather than
+    skip it, so a task never comes back empty-handed while its call is claimable.
     """
     candidates = sa.select(inbound_calls.c.id).where(_claimable(now))
     if ids is not None:
@@ -156,7 +158,10 @@ def claim(
     candidates = candidates.order_by(inbound_calls.c.id).limit(limit)
     statement = (
         sa.update(inbound_calls)
-        .where(inbound_calls.c.id.in_(picked(candidates, engine.dialect)), _claimable(now))
+        .where(
+            inbound_calls.c.id.in_(picked(candidates, engine.dialect, skip_locked=ids is None)),
+            _claimable(now),
+        )
         .values(
             state=IntakeState.PROCESSING,
             lease_owner=owner,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from callhandoff.store import intake
 from callhandoff.store.db import open_store
 from callhandoff.store.intake import IntakeState
+from callhandoff.store.tables import inbound_calls
 
 
 def _receive(engine: object, webhook_id: str, call_id: str, now: datetime) -> tuple[object, bool]:
@@ -75,3 +76,30 @@ def test_release_owner_puts_its_calls_back_at_once(store_url: str) -> None:
     assert intake.processing_owners(engine) == ["host:123:x"]
     assert intake.release_owner(engine, "host:123:x", now) == 1
     assert len(intake.claim(engine, "w", now, lease_s=10, limit=5)) == 1
+
+
+def test_a_task_claiming_its_call_waits_out_a_short_write_on_that_row(store_url: str) -> None:
+    """The publisher records `published_at` for a batch of calls while a worker's task
+    claims one of them: the claim waits for that write instead of coming back empty
+    (which left the call to the sweep, minutes later)."""
+    engine = open_store(store_url)
+    now = datetime.now(UTC)
+    row, _ = _receive(engine, "msg_1", "c-1", now)
+    call_id = row.id  # type: ignore[attr-defined]
+    writing = engine.connect()
+    transaction = writing.begin()
+    writing.execute(
+        inbound_calls.update().where(inbound_calls.c.id == call_id).values(published_at=now)
+    )  # the row is locked until this commits (on SQLite the whole store is)
+    got: list[list[int]] = []
+    claimer = threading.Thread(
+        target=lambda: got.append(
+            [r.id for r in intake.claim(engine, "w1", now, lease_s=60, limit=1, ids=[call_id])]
+        )
+    )
+    claimer.start()
+    claimer.join(timeout=0.5)
+    transaction.commit()
+    writing.close()
+    claimer.join(timeout=30)
+    assert got == [[call_id]]
