@@ -116,7 +116,8 @@ def print_report(console: Console, tally: Tally, out: str, rejects_path: Path) -
         console.print(_counts("Handoffs by decision", "decision", tally.by_decision))
         console.print(_counts("Decision reasons", "reason", tally.by_reason))
     where = out if out == "-" else str(Path(out).resolve())
-    console.print(f"[bold]{tally.written}[/] handoffs written to {escape(where)}", soft_wrap=True)
+    noun = "handoff" if tally.written == 1 else "handoffs"
+    console.print(f"[bold]{tally.written}[/] {noun} written to {escape(where)}", soft_wrap=True)
     if tally.pending:
         console.print(
             f"[bold yellow]{tally.pending}[/] calls left pending, not failed: "
@@ -129,7 +130,8 @@ def print_report(console: Console, tally: Tally, out: str, rejects_path: Path) -
         console.print("0 inputs rejected")
         return
     kept = escape(str(rejects_path.resolve()))
-    console.print(f"[bold red]{tally.rejected}[/] inputs rejected, kept in {kept}:", soft_wrap=True)
+    noun = "input" if tally.rejected == 1 else "inputs"
+    console.print(f"[bold red]{tally.rejected}[/] {noun} rejected, kept in {kept}:", soft_wrap=True)
     for reject in tally.first_rejects:
         console.print(
             "  " + reject.message(), style="red", markup=False, highlight=False, soft_wrap=True

@@ -26,8 +26,10 @@ def ui(ctx: typer.Context) -> None:
     """Open the reviewer app on the store (CALLHANDOFF_DATABASE_URL for another one).
 
     Streamlit options pass through, e.g. `callhandoff ui --server.port 8765`.
-    Usage statistics are off and the server runs headless (it prints the URL to open)
-    unless the options say otherwise.
+    Usage statistics are off, the server runs headless (it prints the URL to open) and
+    listens on 127.0.0.1 only (the app shows customers' calls and has no login; put it
+    behind your own sign-in before `--server.address 0.0.0.0`) unless the options say
+    otherwise.
     """
     from callhandoff import ui as ui_package
 
@@ -42,6 +44,7 @@ def ui(ctx: typer.Context) -> None:
     }
     env.setdefault("STREAMLIT_SERVER_HEADLESS", "true")
     env.setdefault("STREAMLIT_CLIENT_TOOLBAR_MODE", "minimal")
+    env.setdefault("STREAMLIT_SERVER_ADDRESS", "127.0.0.1")
     command = [sys.executable, "-m", "streamlit", "run", str(script), *ctx.args]
     sys.stdout.flush()
     os.execvpe(sys.executable, command, env)

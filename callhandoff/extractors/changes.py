@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
+from callhandoff.extractors.dates import resolve_when
 from callhandoff.schema.enums import Speaker
-from callhandoff.schema.handoff import Evidence, FieldChange
+from callhandoff.schema.handoff import Evidence, FieldChange, is_when_field
 from callhandoff.schema.transcript import Transcript
 
 # Sentence ends that are not abbreviations ("a.m.", "p.m.", "St.", "Mr.") or decimals.
@@ -153,7 +154,15 @@ def find_field_changes(transcript: Transcript) -> list[FieldChange]:
             change = _sentence_change(sentence, index, turn.speaker, call_mentions_booking)
             if change is not None:
                 by_field[change.field] = change
-    return list(by_field.values())
+    if not any(is_when_field(name) for name in by_field):
+        return list(by_field.values())
+    reference = transcript.reference_time()
+    return [
+        change.model_copy(update={"new_value_resolved": resolve_when(change.new_value, reference)})
+        if is_when_field(change.field)
+        else change
+        for change in by_field.values()
+    ]
 
 
 _VERB_OR_CUE = re.compile(

@@ -129,6 +129,16 @@ class ExceptionDetails(BaseModel):
     availability_question: Extracted[str] | None = None
 
 
+_WHEN_FIELDS = frozenset({"booking_time", "appointment_time", "pickup_time", "date"})
+
+
+def is_when_field(name: str) -> bool:
+    """A changed field the store holds as a date or a timestamp (`booking_time`,
+    `delivery_date`); a preference such as `preferred_time` ("mornings") is not one."""
+    key = name.lower().replace("-", "_").replace(" ", "_")
+    return key in _WHEN_FIELDS or key.endswith("_date")
+
+
 class FieldChange(BaseModel):
     """A change the caller asked for on an existing record."""
 
@@ -137,6 +147,24 @@ class FieldChange(BaseModel):
     field: str = Field(description="address, size, quantity, item, date, contact, consent, ...")
     old_value: str | None = None
     new_value: str
+    new_value_resolved: str | None = Field(
+        default=None,
+        description="For a date or time field: the new value as ISO 8601, read from the words "
+        "said against the call's date (None when the words name no single day).",
+    )
+
+    def new_value_as_read(self) -> str | None:
+        """The new value of a date or time field as ISO 8601: as read from the words said,
+        or the new value itself when it is written as a date or a timestamp."""
+        if self.new_value_resolved is not None:
+            return self.new_value_resolved
+        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+            try:
+                return parse(self.new_value.strip()).isoformat()
+            except ValueError:
+                pass
+        return None
+
     reason: str | None = None
     confidence: float = Field(ge=0.0, le=1.0)
     evidence: Evidence

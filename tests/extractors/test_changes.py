@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from callhandoff.extractors.changes import find_field_changes
 from callhandoff.schema import Transcript
 
@@ -20,6 +22,14 @@ def test_from_to_gives_old_and_new_value() -> None:
     assert change.old_value == "Tuesday at 3"
     assert change.new_value == "Thursday at 10"
     assert change.evidence.turn == 1
+
+
+def test_a_booking_moved_in_words_carries_the_new_time_read_as_iso() -> None:
+    call = _call("Can you move my installation to Friday the twenty-first at one p.m.?")
+    call = call.model_copy(update={"started_at": datetime(2025, 3, 14, 9, 0, tzinfo=UTC)})
+    [change] = find_field_changes(call)
+    assert change.field == "booking_time"
+    assert change.new_value_resolved == "2025-03-21T13:00:00+00:00"
 
 
 def test_address_change_without_old_value() -> None:

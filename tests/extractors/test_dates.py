@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from callhandoff.extractors import find_deadline
+from callhandoff.extractors.dates import resolve_when
 
 from .helpers import FRIDAY, call, grounded
 
@@ -95,3 +96,21 @@ def test_it_says_delivered_but_i_need_it_by_tomorrow() -> None:
     found = find_deadline(t, FRIDAY)
     assert found is not None
     assert found.value.date == date(2025, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("said", "resolved"),
+    [
+        ("Friday the twenty-first at one p.m.", "2025-03-21T13:00:00+00:00"),
+        ("Thursday the twentieth at ten a.m", "2025-03-20T10:00:00+00:00"),
+        ("the 26th at 2:30 pm", "2025-03-26T14:30:00+00:00"),
+        ("Wed 26th 14:00", "2025-03-26T14:00:00+00:00"),
+        ("tomorrow at noon", "2025-03-15T12:00:00+00:00"),
+        ("the thirty-first", "2025-03-31"),
+        ("sometime next week", None),
+        ("whenever suits you", None),
+    ],
+)
+def test_a_new_date_or_time_said_in_words_is_read_as_iso(said: str, resolved: str | None) -> None:
+    said_on = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)  # a Friday
+    assert resolve_when(said, said_on) == resolved

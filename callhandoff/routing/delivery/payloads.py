@@ -27,7 +27,7 @@ from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.engine import Verdict
 from callhandoff.routing.policy.file import Policy
 from callhandoff.schema.enums import DecisionKind, Destination, RefundExpectation
-from callhandoff.schema.handoff import Handoff
+from callhandoff.schema.handoff import Handoff, is_when_field
 from callhandoff.schema.routing import DestinationAction
 from callhandoff.schema.transcript import Transcript
 
@@ -93,14 +93,18 @@ def changes(handoff: Handoff, outcome: MatchOutcome) -> list[dict[str, Any]]:
     result = []
     for change in handoff.field_changes:
         on_record = _old_on_record(change.field, outcome)
-        result.append(
-            {
-                "field": change.field,
-                "old_value": on_record if on_record is not None else change.old_value,
-                "new_value": change.new_value,
-                "reason": change.reason,
-            }
-        )
+        read = change.new_value_as_read() if is_when_field(change.field) else None
+        entry: dict[str, Any] = {
+            "field": change.field,
+            "old_value": on_record if on_record is not None else change.old_value,
+            "new_value": read or change.new_value,
+            "reason": change.reason,
+        }
+        if read is not None and read != change.new_value:
+            entry["new_value_said"] = change.new_value
+        elif is_when_field(change.field) and read is None:
+            entry["unread"] = True  # a date or time the words did not name: not sent on
+        result.append(entry)
     return result
 
 
@@ -108,12 +112,13 @@ def split_changes(
     handoff: Handoff, outcome: MatchOutcome
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The changes a marketing-type destination may receive (safe fields, named in snake
-    case), and the names of the other changed fields, whose values stay here."""
+    case; a date or time only when it was read as one), and the names of the other
+    changed fields, whose values stay here."""
     safe: list[dict[str, Any]] = []
     withheld: list[str] = []
     for change in changes(handoff, outcome):
         name = fold(change["field"]).replace(" ", "_")
-        if name in SAFE_CHANGE_FIELDS:
+        if name in SAFE_CHANGE_FIELDS and not change.pop("unread", False):
             safe.append({**change, "field": name})
         elif name and name not in withheld:
             withheld.append(name)

@@ -96,6 +96,17 @@ def test_unsafe_changed_fields_are_named_but_their_values_withheld(router: Route
     assert "4711" not in json.dumps(result.action.payload)
 
 
+def test_a_date_or_time_not_read_as_one_is_named_but_not_sent(router: Router) -> None:
+    call = make_call(
+        intent="booking", booking_id="BK-7001", changes=[("booking_time", None, "sometime soon")]
+    )
+    result = router.route(call.result(), call.transcript)
+    assert result.action is not None and result.action.action == "update_subscribers"
+    (subscriber,) = result.action.payload["subscribers"]
+    assert "booking_time" not in subscriber.get("changes", {})
+    assert subscriber["other_changed_fields"] == ["booking_time"]
+
+
 def test_cults_share_on_create_names_the_record_and_its_lifecycle_signals(router: Router) -> None:
     call = make_call(
         "cults-1",
