@@ -271,6 +271,13 @@ def gate(
         fail(f"{thresholds}: no min / max thresholds to check")
     result = gate_run(items, bounds, baseline_items=base[1] if base else None, max_drop=max_drop)
     print_group(console, gate_table(result, record.run_id, base[0].run_id if base else None))
+    if record.sample_size is not None:
+        console.print(
+            f"note: run {record.run_id} scored a sample of {record.sample_size} items "
+            f"(seed {record.sample_seed}); absolute thresholds are set for the whole dataset",
+            highlight=False,
+            soft_wrap=True,
+        )
     if not result.passed:
         err = Console(stderr=True)
         err.print(f"[bold red]gate failed:[/] {len(result.failures)} metric(s) out of bounds")

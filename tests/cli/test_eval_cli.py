@@ -117,6 +117,17 @@ def test_gate_passes_and_fails_on_the_thresholds(
     assert "intent.accuracy = 0.6667 (needs >= 0.9) FAIL" in out
 
 
+def test_gate_on_a_sample_says_the_thresholds_are_for_the_whole_dataset(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_backend(monkeypatch, refund_everything)
+    invoke("run", "--dataset", "dev.jsonl", "--sample", "2", "--seed", "1", "--no-progress")
+    (workdir / "ok.yaml").write_text("min:\n  intent.accuracy: 0.0\n", encoding="utf-8")
+    code, out = invoke("gate", "latest", "--thresholds", "ok.yaml")
+    assert code == 0, out
+    assert "scored a sample of 2 items (seed 1)" in " ".join(out.split())
+
+
 def test_gate_on_a_bad_thresholds_file_is_a_usage_error(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -222,7 +222,7 @@ def base_facts(**changes: Any) -> dict[str, Any]:
         "mentions_record": True,
         "has_record": True,
         "has_destination_object": True,
-        "destination_object": "subscriber C-1 (follow_up_need)",
+        "destination_object": "subscriber C-1 (follow-up needed)",
         "lifecycle_signals": ["follow_up_need"],
         "context_score": 4,
         "transcript_changed": False,

@@ -202,6 +202,10 @@ def evaluate(
         for op, expected in test.items():
             ok = _test(op, actual, expected)
             verdict = "yes" if ok else "no"
-            trace.append(f"{shown[key]}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
+            if op == "empty":  # "is empty" / "is not empty", not "is empty: false"
+                words = "is empty" if expected else "is not empty"
+                trace.append(f"{shown[key]}, {words}: {verdict}")
+            else:
+                trace.append(f"{shown[key]}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
             holds = holds and ok
     return holds, trace

@@ -32,6 +32,14 @@ class History:
     changed_after_delivery: bool = False
 
 
+# How a lifecycle signal reads in a reason sentence.
+_SIGNAL_WORDS = {
+    "product_interest": "product interest",
+    "return_outcome": "return outcome",
+    "follow_up_need": "follow-up needed",
+}
+
+
 def _confidences(handoff: Handoff, path: str) -> list[float]:
     """Confidences of the value(s) at a dotted handoff path (lists give one per element)."""
     current: Any = handoff
@@ -109,7 +117,8 @@ def _destination_object(handoff: Handoff, outcome: MatchOutcome, signals: list[s
     """What a `create` would create at the destination, in words; None when nothing is clear."""
     if handoff.destination.value == "cloudcart":
         if outcome.customer is not None and signals:
-            return f"subscriber {outcome.customer.customer_id} ({', '.join(signals)})"
+            said = ", ".join(_SIGNAL_WORDS.get(signal, signal) for signal in signals)
+            return f"subscriber {outcome.customer.customer_id} ({said})"
         return None
     if outcome.order is not None:
         return f"order {outcome.order.order_id}"
