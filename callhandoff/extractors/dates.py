@@ -25,6 +25,7 @@ from dateutil.relativedelta import (
     weekday,
 )
 
+from callhandoff.extractors.spoken import normalize
 from callhandoff.extractors.view import CallView, TurnView, extracted, view_of
 from callhandoff.schema import Deadline, Extracted, Transcript
 
@@ -337,8 +338,6 @@ def resolve_when(said: str, reference: dt.datetime) -> str | None:
     "Friday the twenty-first at one p.m." said on 14 March 2025 (UTC) gives
     "2025-03-21T13:00:00+00:00"; "the 26th" gives "2025-03-26".
     """
-    from callhandoff.extractors.spoken import normalize  # the spoken-number reader
-
     text = _ORDINAL_WORD_RE.sub(_ordinal_digits, said)
     text = normalize(text).text.lower()
     matches = list(_EXPR_RE.finditer(text))

@@ -270,8 +270,9 @@ def _edited_changes(
         diffs.append(
             {"field": f"change:{change.field}", "old": change.new_value, "new": new or None}
         )
-        if new:
-            kept.append({**change.model_dump(mode="json"), "new_value": new, "confidence": 1.0})
+        if new:  # the reviewer's value; a date or time goes out only if written as one
+            edited = {"new_value": new, "new_value_resolved": None, "confidence": 1.0}
+            kept.append({**change.model_dump(mode="json"), **edited})
     return kept, diffs
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from callhandoff.evals.fields import FIELDS as EVAL_FIELDS
 from callhandoff.review.fields import BY_NAME, FIELDS, apply_edits, plain
-from callhandoff.schema import Intent, RiskFlag, Urgency
+from callhandoff.schema import Evidence, FieldChange, Intent, RiskFlag, Urgency
 from tests.evals.fakes import CUSTOMER_TEXT, handoff, transcript
 
 CALL = transcript("call-1")
@@ -56,3 +56,23 @@ def test_lists_flags_and_clearing_a_value() -> None:
     assert [s.value for s in outcome.handoff.records.product_skus] == ["B777"]
     refused = apply_edits(BASE, CALL, {"prompt_injection": True})
     assert "prompt_injection" in refused.problems  # a flag can be cleared, never invented
+
+
+def test_an_edited_date_change_drops_the_time_read_from_the_call() -> None:
+    said = FieldChange(
+        field="booking_time",
+        new_value="Friday at one",
+        new_value_resolved="2025-03-21T13:00:00+00:00",
+        confidence=0.75,
+        evidence=Evidence(turn=1, quote=CUSTOMER_TEXT[:20]),
+    )
+    base = BASE.model_copy(update={"field_changes": [said]})
+    edit = {"field_changes": [{"field": "booking_time", "new_value": "2025-03-22T09:00:00+00:00"}]}
+    outcome = apply_edits(base, CALL, edit)
+    assert outcome.handoff is not None
+    (change,) = outcome.handoff.field_changes
+    assert change.new_value_as_read() == "2025-03-22T09:00:00+00:00"
+    in_words = [{"field": "booking_time", "new_value": "Saturday morning"}]
+    worded = apply_edits(base, CALL, {"field_changes": in_words})
+    assert worded.handoff is not None
+    assert worded.handoff.field_changes[0].new_value_as_read() is None
