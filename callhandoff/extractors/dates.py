@@ -27,6 +27,7 @@ from dateutil.relativedelta import (
 
 from callhandoff.extractors.spoken import normalize
 from callhandoff.extractors.view import CallView, TurnView, extracted, view_of
+from callhandoff.extractors.vocab import TEENS, UNITS
 from callhandoff.schema import Deadline, Extracted, Transcript
 
 __all__ = ["find_deadline", "resolve_when"]
@@ -268,46 +269,13 @@ def find_deadline(t: Transcript | CallView, reference: dt.datetime) -> Extracted
 
 
 # --- a new date or time said in words ("Friday the twenty-first at one p.m.") -----------
-_ORDINAL_WORDS: Final = dict(
-    zip(
-        (
-            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
-            "twentieth"
-        ).split(),
-        range(1, 21),
-        strict=True,
-    )
-)
-_ORDINAL_WORD_RE: Final = re.compile(
-    r"\b(?:(?P<tens>twenty|thirty)[ \t-](?P<unit>first|second|third|fourth|fifth|sixth|"
-    r"seventh|eighth|ninth)|(?P<plain>thirtieth|" + "|".join(_ORDINAL_WORDS) + r"))\b",
-    re.IGNORECASE,
-)
-_HOUR_WORDS: Final = dict(
-    zip(
-        "one two three four five six seven eight nine ten eleven twelve".split(),
-        range(1, 13),
-        strict=True,
-    )
-)
+_HOUR_WORDS: Final = {w: n for w, n in {**UNITS, **TEENS}.items() if 1 <= n <= 12}
 _CLOCK_RE: Final = re.compile(
     r"\b(?P<h>\d{1,2}|" + "|".join(_HOUR_WORDS) + r")(?:[:.](?P<m>\d{2}))?[ \t]*"
     r"(?:(?P<ap>[ap])\.?[ \t]?m\b\.?|(?P<oclock>o'?clock))"
     r"|\b(?P<h24>\d{1,2}):(?P<m24>\d{2})\b|\b(?P<noon>noon|midday)\b",
     re.IGNORECASE,
 )
-
-
-def _ordinal_digits(match: re.Match[str]) -> str:
-    if match.group("plain"):
-        word = match.group("plain").lower()
-        day = 30 if word == "thirtieth" else _ORDINAL_WORDS[word]
-    else:
-        day = (20 if match.group("tens").lower() == "twenty" else 30) + _ORDINAL_WORDS[
-            match.group("unit").lower()
-        ]
-    return f"{day}{'st' if day % 10 == 1 and day != 11 else 'th'}"
 
 
 def _clock(text: str) -> dt.time | None:
@@ -338,8 +306,7 @@ def resolve_when(said: str, reference: dt.datetime) -> str | None:
     "Friday the twenty-first at one p.m." said on 14 March 2025 (UTC) gives
     "2025-03-21T13:00:00+00:00"; "the 26th" gives "2025-03-26".
     """
-    text = _ORDINAL_WORD_RE.sub(_ordinal_digits, said)
-    text = normalize(text).text.lower()
+    text = normalize(said).text.lower()
     matches = list(_EXPR_RE.finditer(text))
     explicit = [m for m in matches if m.group("d1") or m.group("d2") or m.group("d3")]
     chosen = (explicit or matches)[:1]

@@ -23,7 +23,8 @@ _NUMERIC: Final = frozenset({"unit", "teen", "tens", "digits", "repeat", "ordina
 _SPELLED_RE: Final = re.compile(r"([A-Za-z])\s+(as\s+in|for|like)\s+([A-Za-z]+)", re.IGNORECASE)
 _CAPITAL_RE: Final = re.compile(r"capital\s+([A-Za-z])", re.IGNORECASE)
 _ORDINAL_BEFORE_RE: Final = re.compile(
-    r"(?:\b(?:by|before|on|until|till|from|after|for)[ \t]+the"
+    r"(?:\b(?:by|before|on|until|till|from|after|for|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday)[ \t]+the"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)[ \t]+$",
     re.IGNORECASE,
 )

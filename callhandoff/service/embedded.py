@@ -30,8 +30,6 @@ from sqlalchemy.engine import Engine
 from callhandoff.exceptions import ConfigError
 from callhandoff.routing.delivery.deliverer import Deliverer
 from callhandoff.routing.delivery.sender import DeliveryConfig
-from callhandoff.routing.policy.file import load_policy
-from callhandoff.routing.router import Router
 from callhandoff.service.app import ServiceContext, create_app
 from callhandoff.service.metrics import ServiceMetrics
 from callhandoff.service.webhooks import Verifier
@@ -41,7 +39,6 @@ if TYPE_CHECKING:
 from callhandoff.service.worker import CallWorker, release_dead_local_owners
 from callhandoff.settings import Settings
 from callhandoff.store.db import open_store
-from callhandoff.summarizer.factory import build_backend
 
 log = logging.getLogger("callhandoff.service")
 
@@ -116,18 +113,8 @@ class Service:
 
     # ------------------------------------------------------------------ threads
     def _worker(self) -> CallWorker:
-        return CallWorker(
-            engine=self.engine,
-            settings=self.settings,
-            backend=build_backend(self.settings),
-            router=Router(
-                self.engine,
-                load_policy(self.settings.policy_path),
-                regions=self.settings.phone_regions,
-                clock=self.clock,
-            ),
-            metrics=self.metrics,
-            clock=self.clock,
+        return CallWorker.configured(
+            self.engine, self.settings, metrics=self.metrics, clock=self.clock
         )
 
     def _run_worker(self, worker: CallWorker) -> None:

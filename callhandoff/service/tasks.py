@@ -25,13 +25,10 @@ from celery import Celery, Task
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import ConfigError
-from callhandoff.routing.policy.file import load_policy
-from callhandoff.routing.router import Router
 from callhandoff.service.worker import CallWorker
 from callhandoff.settings import Settings, hide_password
 from callhandoff.store import intake as intake_store
 from callhandoff.store.db import open_store
-from callhandoff.summarizer.factory import build_backend
 
 log = logging.getLogger("callhandoff.service")
 
@@ -63,16 +60,7 @@ class _ProcessResources:
             self.local = threading.local()
         worker: CallWorker | None = getattr(self.local, "worker", None)
         if worker is None:
-            worker = CallWorker(
-                engine=self.engine,
-                settings=self.settings,
-                backend=build_backend(self.settings),
-                router=Router(
-                    self.engine,
-                    load_policy(self.settings.policy_path),
-                    regions=self.settings.phone_regions,
-                ),
-            )
+            worker = CallWorker.configured(self.engine, self.settings)
             self.local.worker = worker
         return worker
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from callhandoff.pipeline import extract_stream
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.schema.result import CallResult, Rejected
 from callhandoff.schema.transcript import Transcript
@@ -31,6 +32,7 @@ from callhandoff.settings import Settings
 from callhandoff.store import intake as store
 from callhandoff.store.intake import IntakeRow
 from callhandoff.summarizer.base import ExtractionBackend
+from callhandoff.summarizer.factory import build_backend
 
 log = logging.getLogger("callhandoff.service")
 
@@ -84,6 +86,22 @@ class CallWorker:
     metrics: ServiceMetrics | None = None
     owner: str = ""
     clock: Callable[[], datetime] = _utcnow
+
+    @classmethod
+    def configured(
+        cls,
+        engine: Engine,
+        settings: Settings,
+        *,
+        metrics: ServiceMetrics | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> CallWorker:
+        """A worker with the configured backend and a router under the configured policy."""
+        router = Router(
+            engine, load_policy(settings.policy_path), regions=settings.phone_regions, clock=clock
+        )
+        backend = build_backend(settings)
+        return cls(engine, settings, backend, router, metrics=metrics, clock=clock)
 
     def __post_init__(self) -> None:
         self.owner = self.owner or worker_id()
