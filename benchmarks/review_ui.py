@@ -38,7 +38,7 @@ APP = ROOT / "callhandoff" / "ui" / "app.py"
 
 def build_store(folder: Path, pending: int) -> str:
     """A store with the examples processed and `pending` open review items."""
-    from callhandoff.store.calls import Prior, ReviewWrite, RoutingWrite, save_routing
+    from callhandoff.store.calls import save_routing
     from callhandoff.store.db import open_store
     from callhandoff.store.tables import (
         decisions,
@@ -46,6 +46,7 @@ def build_store(folder: Path, pending: int) -> str:
         review_items,
         transcript_versions,
     )
+    from callhandoff.store.writes import Prior, ReviewWrite, RoutingWrite
 
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(folder)}
     env.pop("CALLHANDOFF_DATABASE_URL", None)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
+from callhandoff.longlived import settle
 from callhandoff.schema.result import CallResult
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
@@ -36,6 +37,7 @@ def _start(settings_json: str) -> None:
 
     _Worker.settings = Settings.model_validate_json(settings_json)
     _Worker.backend = build_backend(_Worker.settings)
+    settle()
 
 
 def _run(chunk: list[Transcript]) -> list[str]:

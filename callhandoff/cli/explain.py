@@ -18,7 +18,7 @@ def explain(
     """Print the match, each rule that fired with the values it saw, thresholds and the action."""
     from callhandoff.exceptions import CallhandoffError
     from callhandoff.routing.explain import explain_call
-    from callhandoff.store.calls import call_history
+    from callhandoff.store.history import call_history
 
     settings = load_settings({})
     try:

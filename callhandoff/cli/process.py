@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from callhandoff import longlived
 from callhandoff.cli import options
 from callhandoff.cli.common import fail, load_settings, print_store
 from callhandoff.schema.enums import Destination
@@ -143,6 +144,7 @@ def process(
             extraction = build_backend(settings)
             stack.callback(extraction.close)
             router = _router(settings, report_console) if route else None
+            stack.enter_context(longlived.settled())
             sink = stack.enter_context(OutputFile(out, append=append))
             reject_sink = stack.enter_context(
                 OutputFile(rejects_path, append=append, option="--rejects")

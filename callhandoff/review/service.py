@@ -38,10 +38,10 @@ from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.store import review_log, review_queue
-from callhandoff.store.calls import DecisionWrite
 from callhandoff.store.review_log import ActionWrite, FieldCheck
 from callhandoff.store.review_queue import ItemContext, QueueFilter
 from callhandoff.store.rows import ReviewAction, ReviewRow
+from callhandoff.store.writes import DecisionWrite
 
 #: Why a reviewer rejects a call: code → what it means.
 REJECT_REASONS: dict[str, str] = {

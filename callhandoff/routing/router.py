@@ -2,8 +2,9 @@
 
 `Router.route_many` looks each call's records up, decides it with the pure
 `decide_call`, and writes the call, its transcript version, the extraction, the
-decision and the outbox row or review item with one `save_routing` per call,
-committing once per batch. Routing the same transcript again writes nothing and
+decision and the outbox row or review item, committing once per batch: calls the
+store has never seen are written together (`save_new_calls`), a call ID seen
+before with `save_routing`, in input order. Routing the same transcript again writes nothing and
 returns what was decided; a changed transcript for the same call ID becomes a
 new version whose action supersedes the pending one.
 """
@@ -28,10 +29,10 @@ from callhandoff.schema.routing import Decision, DestinationAction, Reason, Reco
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.store import calls
-from callhandoff.store.calls import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
 from callhandoff.store.rows import DecisionRow
+from callhandoff.store.writes import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 
 Clock = Callable[[], datetime]
 
@@ -100,11 +101,33 @@ class Router:
         for attempt in range(2):
             try:
                 with self.engine.begin() as connection:
-                    return [self._route(connection, call, t) for call, t in batch]
+                    return self._route_batch(connection, batch)
             except sa.exc.IntegrityError:
                 if attempt == 1:
                     raise
         raise AssertionError("unreachable")
+
+    def _route_batch(
+        self, connection: Connection, batch: list[tuple[CallResult, Transcript]]
+    ) -> list[CallResult]:
+        """Route a batch in order. Calls the store has never seen are written together;
+        a call ID seen before (in the store or earlier in the batch) is routed on its own
+        after what came before it is written, so it sees its own history."""
+        known = calls.known_call_ids(connection, [call.call_id for call, _ in batch])
+        results: list[CallResult] = []
+        fresh: list[RoutingWrite] = []
+        for call, transcript in batch:
+            if call.call_id in known:
+                calls.save_new_calls(connection, fresh, self.clock())
+                fresh = []
+                results.append(self._route(connection, call, transcript))
+                continue
+            known.add(call.call_id)
+            routed = self.decide(connection, call.handoff, transcript, History(), self.clock())
+            fresh.append(_write(call, transcript, routed))
+            results.append(_filled(call, routed))
+        calls.save_new_calls(connection, fresh, self.clock())
+        return results
 
     def _unchanged(self, previous: Prior) -> DecisionRow | None:
         """The stored decision when this exact transcript is the call's current version and
@@ -183,14 +206,19 @@ class Router:
         )
         routed = self.decide(connection, call.handoff, transcript, history, now)
         calls.save_routing(connection, _write(call, transcript, routed), previous, now)
-        return call.model_copy(
-            update={
-                "handoff": routed.handoff,
-                "match": routed.match,
-                "decision": routed.decision,
-                "action": routed.action,
-            }
-        )
+        return _filled(call, routed)
+
+
+def _filled(call: CallResult, routed: Routed) -> CallResult:
+    """The call's result with what routing decided."""
+    return call.model_copy(
+        update={
+            "handoff": routed.handoff,
+            "match": routed.match,
+            "decision": routed.decision,
+            "action": routed.action,
+        }
+    )
 
 
 def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingWrite:

@@ -26,9 +26,10 @@ from sqlalchemy.engine import Engine
 
 from callhandoff.routing.delivery.receiver import Receiver, running_receiver
 from callhandoff.store import outbox as outbox_store
-from callhandoff.store.calls import OutboxWrite, Prior, RoutingWrite, save_routing
+from callhandoff.store.calls import save_new_calls
 from callhandoff.store.db import open_store
 from callhandoff.store.rows import OutboxState
+from callhandoff.store.writes import OutboxWrite, RoutingWrite
 
 
 @dataclass
@@ -66,7 +67,7 @@ class DrillReport:
 def seed_outbox(engine: Engine, count: int, prefix: str = "drill") -> list[str]:
     """`count` pending create actions for cloudcart (one call each); their keys."""
     now = datetime.now(UTC)
-    keys = []
+    keys, writes = [], []
     with engine.begin() as connection:
         for index in range(count):
             call_id = f"{prefix}-{index:06d}"
@@ -91,8 +92,9 @@ def seed_outbox(engine: Engine, count: int, prefix: str = "drill") -> list[str]:
                 priority=None,
                 outbox=OutboxWrite("cloudcart", "create_subscriber", payload, None),
             )
-            save_routing(connection, write, Prior(), now)
+            writes.append(write)
             keys.append(key)
+        save_new_calls(connection, writes, now)
     return keys
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import NotFoundError
-from callhandoff.store import calls
+from callhandoff.store import history as stored
 from callhandoff.store import intake as intake_store
 from callhandoff.store.intake import IntakeRow, IntakeState
 from callhandoff.store.rows import CallHistory, OutboxState
@@ -40,14 +40,14 @@ def call_status(engine: Engine, call_id: str) -> dict[str, Any]:
     """The status document of one call; `NotFoundError` when the store has never seen it."""
     intake = intake_store.latest_for_call(engine, call_id)
     try:
-        history: CallHistory | None = calls.call_history(engine, call_id)
+        history: CallHistory | None = stored.call_history(engine, call_id)
     except NotFoundError:
         history = None
     if intake is None and history is None:
         raise NotFoundError(f"no call {call_id!r} has been received")
     decision = history.decision if history is not None else None
     handoff = (
-        calls.extraction_for_version(engine, decision.version_id) if decision is not None else None
+        stored.extraction_for_version(engine, decision.version_id) if decision is not None else None
     )
     document: dict[str, Any] = {
         "call_id": call_id,

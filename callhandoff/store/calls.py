@@ -2,7 +2,8 @@
 
 The router decides (a pure function) and then hands the store one `RoutingWrite`
 per call; `save_routing` writes it inside the caller's transaction, so a call is
-written atomically. Idempotency lives here:
+written atomically (`save_new_calls` writes a batch of calls the store has never
+seen with one statement per table). Idempotency lives here:
 - a transcript whose content hash is already stored for the call ID is not a new
   version (nothing new is written for it unless the policy changed);
 - a changed transcript becomes version n+1; an older version sent again becomes
@@ -13,25 +14,15 @@ written atomically. Idempotency lives here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult
 
-from callhandoff.exceptions import NotFoundError
-from callhandoff.store.retention import purged_versions
 from callhandoff.store.review_queue import queue_columns
-from callhandoff.store.rows import (
-    CallHistory,
-    CallRow,
-    DecisionRow,
-    OutboxRow,
-    OutboxState,
-    ReviewRow,
-    ReviewState,
-)
+from callhandoff.store.rows import DecisionRow, OutboxState, ReviewState
 from callhandoff.store.tables import (
     calls,
     decisions,
@@ -41,122 +32,23 @@ from callhandoff.store.tables import (
     review_items,
     transcript_versions,
 )
-
-
-@dataclass(frozen=True)
-class OutboxWrite:
-    """An action to queue for delivery."""
-
-    destination: str
-    action: str
-    payload: dict[str, Any]
-    old_values: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class ReviewWrite:
-    """A call to put in the review queue."""
-
-    destination: str
-    reason_codes: list[str]
-    urgency: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DecisionWrite:
-    """One `decisions` row to add: the verdict, its reasons and what it was decided from."""
-
-    kind: str
-    reasons: list[dict[str, Any]]
-    idempotency_key: str
-    policy_version: str
-    match: dict[str, Any] | None
-    facts: dict[str, Any]
-    trace: dict[str, Any]
-    action: dict[str, Any] | None
-    priority: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class RoutingWrite:
-    """Everything the store keeps for one routed call (all values JSON-ready)."""
-
-    call_id: str
-    destination: str
-    store: str | None
-    content_hash: str
-    source: str | None
-    transcript: dict[str, Any]
-    handoff: dict[str, Any]
-    kind: str
-    reasons: list[dict[str, Any]]
-    idempotency_key: str
-    policy_version: str
-    match: dict[str, Any]
-    facts: dict[str, Any]
-    trace: dict[str, Any]
-    action: dict[str, Any]
-    priority: dict[str, Any] | None
-    outbox: OutboxWrite | None = None
-    review: ReviewWrite | None = None
-
-    @property
-    def decision(self) -> DecisionWrite:
-        """The decision part of this write."""
-        return DecisionWrite(
-            kind=self.kind,
-            reasons=self.reasons,
-            idempotency_key=self.idempotency_key,
-            policy_version=self.policy_version,
-            match=self.match,
-            facts=self.facts,
-            trace=self.trace,
-            action=self.action,
-            priority=self.priority,
-        )
-
-
-@dataclass
-class Prior:
-    """What the store holds for a call ID before this transcript is routed."""
-
-    exists: bool = False
-    current_version: int = 0
-    same_version_id: int | None = None
-    same_version: int | None = None
-    delivered: bool = False
-    latest_decision: DecisionRow | None = None
-    sent_keys: set[str] = field(default_factory=set)
-
-    @property
-    def new_version(self) -> bool:
-        """True when this transcript's content is not stored for the call yet."""
-        return self.same_version_id is None
-
-    @property
-    def current(self) -> bool:
-        """True when this transcript is the call's current version (stored and not replaced)."""
-        return self.same_version is not None and self.same_version == self.current_version
-
-    @property
-    def changed(self) -> bool:
-        """True when this transcript replaces the call's current one: a new version, or an
-        older version coming back (v1, v2, then v1 again)."""
-        return self.exists and not self.current
-
-    @property
-    def next_version(self) -> int:
-        """The version number this transcript has, or gets when it is new."""
-        if self.same_version is not None:
-            return self.same_version
-        return self.current_version + 1
+from callhandoff.store.writes import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 
 
 def _new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "insert returned no primary key"
     return int(key[0])
+
+
+def _insert_returning_ids(
+    connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert `rows` in one statement; their new ids, in the order of `rows`."""
+    if len(rows) == 1:
+        return [_new_id(connection.execute(table.insert(), rows[0]))]
+    returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in connection.execute(returning, list(rows)).scalars()]
 
 
 _INSERT_CALL = calls.insert()
@@ -166,7 +58,7 @@ _INSERT_DECISION = decisions.insert()
 _INSERT_OUTBOX = outbox.insert()
 _INSERT_REVIEW = review_items.insert()
 _INSERT_REASON = review_item_reasons.insert()
-_CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
+CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
     transcript_versions.c.content_hash == sa.bindparam("content_hash"),
@@ -187,7 +79,7 @@ _EXTRACTION = sa.select(extractions.c.handoff).where(
 
 def prior(connection: Connection, call_id: str, content_hash: str) -> Prior:
     """The call's history: versions, whether an action was delivered, the matching version."""
-    call = connection.execute(_CALL, {"call_id": call_id}).mappings().first()
+    call = connection.execute(CALL, {"call_id": call_id}).mappings().first()
     if call is None:
         return Prior()
     state = Prior(exists=True, current_version=int(call["current_version"]))
@@ -211,6 +103,157 @@ def extraction_of(connection: Connection, version_id: int) -> dict[str, Any] | N
     """The stored handoff JSON of a version."""
     value = connection.execute(_EXTRACTION, {"version_id": version_id}).scalar()
     return value if isinstance(value, dict) else None
+
+
+def known_call_ids(connection: Connection, call_ids: Sequence[str]) -> set[str]:
+    """Which of `call_ids` the store has seen before."""
+    if not call_ids:
+        return set()
+    found = connection.execute(sa.select(calls.c.call_id).where(calls.c.call_id.in_(call_ids)))
+    return set(found.scalars())
+
+
+# ---------------------------------------------------------------- rows written for a call
+def _call_row(write: RoutingWrite, version: int, now: datetime) -> dict[str, Any]:
+    return {
+        "call_id": write.call_id,
+        "destination": write.destination,
+        "store": write.store,
+        "current_version": version,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
+
+
+def _version_row(write: RoutingWrite, version: int, now: datetime) -> dict[str, Any]:
+    return {
+        "call_id": write.call_id,
+        "version": version,
+        "content_hash": write.content_hash,
+        "source": write.source,
+        "transcript": write.transcript,
+        "created_at": now,
+    }
+
+
+def _extraction_row(version_id: int, handoff: dict[str, Any], now: datetime) -> dict[str, Any]:
+    meta = handoff.get("meta", {})
+    return {
+        "version_id": version_id,
+        "handoff": handoff,
+        "backend": str(meta.get("backend", "unknown")),
+        "model": meta.get("model"),
+        "prompt_id": meta.get("prompt_id"),
+        "created_at": now,
+    }
+
+
+def _decision_row(
+    call_id: str, version_id: int, decision: DecisionWrite, now: datetime
+) -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "version_id": version_id,
+        "kind": decision.kind,
+        "reasons": decision.reasons,
+        "idempotency_key": decision.idempotency_key,
+        "policy_version": decision.policy_version,
+        "match": decision.match,
+        "facts": decision.facts,
+        "trace": decision.trace,
+        "action": decision.action,
+        "priority": decision.priority,
+        "created_at": now,
+    }
+
+
+def _outbox_row(
+    key: str, item: OutboxWrite, common: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        **common,
+        "idempotency_key": key,
+        "destination": item.destination,
+        "action": item.action,
+        "payload": item.payload,
+        "old_values": item.old_values,
+        "state": OutboxState.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _review_row(
+    write: RoutingWrite, review: ReviewWrite, common: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    columns = queue_columns(
+        write.call_id, write.handoff, write.match, write.priority, review.payload
+    )
+    return {
+        **common,
+        "state": ReviewState.OPEN,
+        "reason_codes": review.reason_codes,
+        "destination": review.destination,
+        "urgency": review.urgency,
+        "payload": review.payload,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "priority_score": columns.priority_score,
+        "intent": columns.intent,
+        "search_text": columns.search_text,
+    }
+
+
+def _reason_rows(item_id: int, review: ReviewWrite) -> list[dict[str, Any]]:
+    return [{"item_id": item_id, "code": code} for code in dict.fromkeys(review.reason_codes)]
+
+
+# ---------------------------------------------------------------- writing
+def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: datetime) -> None:
+    """Write calls the store has never seen, each under its own call ID, a statement per
+    table for the lot: the same rows `save_routing` writes for each with an empty `Prior`."""
+    if not writes:
+        return
+    connection.execute(_INSERT_CALL, [_call_row(write, 1, now) for write in writes])
+    version_ids = _insert_returning_ids(
+        connection, transcript_versions, [_version_row(write, 1, now) for write in writes]
+    )
+    connection.execute(
+        _INSERT_EXTRACTION,
+        [
+            _extraction_row(version_id, write.handoff, now)
+            for write, version_id in zip(writes, version_ids, strict=True)
+        ],
+    )
+    decision_ids = _insert_returning_ids(
+        connection,
+        decisions,
+        [
+            _decision_row(write.call_id, version_id, write.decision, now)
+            for write, version_id in zip(writes, version_ids, strict=True)
+        ],
+    )
+    queued: list[dict[str, Any]] = []
+    reviews: list[tuple[ReviewWrite, dict[str, Any]]] = []
+    for write, version_id, decision_id in zip(writes, version_ids, decision_ids, strict=True):
+        common = {"call_id": write.call_id, "version_id": version_id, "decision_id": decision_id}
+        if write.outbox is not None:
+            queued.append(_outbox_row(write.idempotency_key, write.outbox, common, now))
+        elif write.review is not None:
+            reviews.append((write.review, _review_row(write, write.review, common, now)))
+    if queued:
+        connection.execute(_INSERT_OUTBOX, queued)
+    if reviews:
+        item_ids = _insert_returning_ids(connection, review_items, [row for _, row in reviews])
+        reasons = [
+            reason
+            for item_id, (review, _) in zip(item_ids, reviews, strict=True)
+            for reason in _reason_rows(item_id, review)
+        ]
+        if reasons:
+            connection.execute(_INSERT_REASON, reasons)
 
 
 def save_routing(
@@ -246,33 +289,12 @@ def save_routing(
             now=now,
         )
     elif write.review is not None:
-        columns = queue_columns(
-            write.call_id, write.handoff, write.match, write.priority, write.review.payload
-        )
         item_id = _new_id(
-            connection.execute(
-                _INSERT_REVIEW,
-                {
-                    **common,
-                    "state": ReviewState.OPEN,
-                    "reason_codes": write.review.reason_codes,
-                    "destination": write.review.destination,
-                    "urgency": write.review.urgency,
-                    "payload": write.review.payload,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                    "priority_score": columns.priority_score,
-                    "intent": columns.intent,
-                    "search_text": columns.search_text,
-                },
-            )
+            connection.execute(_INSERT_REVIEW, _review_row(write, write.review, common, now))
         )
-        codes = list(dict.fromkeys(write.review.reason_codes))
-        if codes:
-            connection.execute(
-                _INSERT_REASON, [{"item_id": item_id, "code": code} for code in codes]
-            )
+        reasons = _reason_rows(item_id, write.review)
+        if reasons:
+            connection.execute(_INSERT_REASON, reasons)
 
 
 def record_decision(
@@ -280,23 +302,7 @@ def record_decision(
 ) -> int:
     """Add a decision for a transcript version (the newest one is the call's decision); its id."""
     return _new_id(
-        connection.execute(
-            _INSERT_DECISION,
-            {
-                "call_id": call_id,
-                "version_id": version_id,
-                "kind": decision.kind,
-                "reasons": decision.reasons,
-                "idempotency_key": decision.idempotency_key,
-                "policy_version": decision.policy_version,
-                "match": decision.match,
-                "facts": decision.facts,
-                "trace": decision.trace,
-                "action": decision.action,
-                "priority": decision.priority,
-                "created_at": now,
-            },
-        )
+        connection.execute(_INSERT_DECISION, _decision_row(call_id, version_id, decision, now))
     )
 
 
@@ -317,29 +323,8 @@ def _record_version(
             )
         )
     else:
-        connection.execute(
-            _INSERT_CALL,
-            {
-                "call_id": write.call_id,
-                "destination": write.destination,
-                "store": write.store,
-                "current_version": version,
-                "first_seen_at": now,
-                "last_seen_at": now,
-            },
-        )
-    result = connection.execute(
-        _INSERT_VERSION,
-        {
-            "call_id": write.call_id,
-            "version": version,
-            "content_hash": write.content_hash,
-            "source": write.source,
-            "transcript": write.transcript,
-            "created_at": now,
-        },
-    )
-    return _new_id(result)
+        connection.execute(_INSERT_CALL, _call_row(write, version, now))
+    return _new_id(connection.execute(_INSERT_VERSION, _version_row(write, version, now)))
 
 
 def _record_extraction(
@@ -351,15 +336,7 @@ def _record_extraction(
     new_version: bool,
 ) -> None:
     """Store the handoff of a version, or refresh it on a re-decision."""
-    meta = handoff.get("meta", {})
-    values = {
-        "version_id": version_id,
-        "handoff": handoff,
-        "backend": str(meta.get("backend", "unknown")),
-        "model": meta.get("model"),
-        "prompt_id": meta.get("prompt_id"),
-        "created_at": now,
-    }
+    values = _extraction_row(version_id, handoff, now)
     if not new_version:
         updated = connection.execute(
             sa.update(extractions).where(extractions.c.version_id == version_id).values(**values)
@@ -437,21 +414,7 @@ def enqueue(
             )
             _link_superseded(connection, superseded, row_id)
         return row_id
-    result = connection.execute(
-        _INSERT_OUTBOX,
-        {
-            **common,
-            "idempotency_key": key,
-            "destination": item.destination,
-            "action": item.action,
-            "payload": item.payload,
-            "old_values": item.old_values,
-            "state": OutboxState.PENDING,
-            "attempts": 0,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    result = connection.execute(_INSERT_OUTBOX, _outbox_row(key, item, common, now))
     new_id = _new_id(result)
     _link_superseded(connection, superseded, new_id)
     return new_id
@@ -463,45 +426,3 @@ def _link_superseded(connection: Connection, superseded: list[int], by: int) -> 
         connection.execute(
             sa.update(outbox).where(outbox.c.id.in_(superseded)).values(superseded_by=by)
         )
-
-
-def call_history(engine: Engine, call_id: str) -> CallHistory:
-    """The call, its latest decision (with the version number), its outbox rows and reviews."""
-    with engine.connect() as connection:
-        call = connection.execute(_CALL, {"call_id": call_id}).mappings().first()
-        if call is None:
-            raise NotFoundError(
-                f"no call {call_id!r} in the store (run `callhandoff process` first)"
-            )
-        decision = (
-            connection.execute(
-                sa.select(decisions, transcript_versions.c.version)
-                .join(transcript_versions, transcript_versions.c.id == decisions.c.version_id)
-                .where(decisions.c.call_id == call_id)
-                .order_by(decisions.c.id.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        sent = connection.execute(
-            sa.select(outbox).where(outbox.c.call_id == call_id).order_by(outbox.c.id)
-        ).mappings()
-        reviews = connection.execute(
-            sa.select(review_items)
-            .where(review_items.c.call_id == call_id)
-            .order_by(review_items.c.id)
-        ).mappings()
-        return CallHistory(
-            call=CallRow.from_row(call),
-            decision=DecisionRow.from_row(decision) if decision is not None else None,
-            outbox=[OutboxRow.from_row(r) for r in sent],
-            reviews=[ReviewRow.from_row(r) for r in reviews],
-            purged=purged_versions(connection, call_id),
-        )
-
-
-def extraction_for_version(engine: Engine, version_id: int) -> dict[str, Any] | None:
-    """The stored handoff JSON of a version (its own connection)."""
-    with engine.connect() as connection:
-        return extraction_of(connection, version_id)

@@ -25,15 +25,19 @@ from callhandoff.store.records import (
 )
 from callhandoff.store.tables import bookings, customers, order_items, orders, products
 
-_ORDER_BY_KEY = sa.select(orders).where(
-    orders.c.destination == sa.bindparam("destination"), orders.c.order_key == sa.bindparam("key")
-)
-_ORDER_BY_DIGITS = (
-    sa.select(orders)
-    .where(
-        orders.c.destination == sa.bindparam("destination"),
-        orders.c.order_digits == sa.bindparam("digits"),
+# Orders with the id first (rank 0), then orders with its digits: each half one index seek.
+_ORDER_BY_KEY_OR_DIGITS = (
+    sa.union_all(
+        sa.select(orders, sa.literal(0).label("rank")).where(
+            orders.c.destination == sa.bindparam("destination"),
+            orders.c.order_key == sa.bindparam("key"),
+        ),
+        sa.select(orders, sa.literal(1).label("rank")).where(
+            orders.c.destination == sa.bindparam("destination"),
+            orders.c.order_digits == sa.bindparam("digits"),
+        ),
     )
+    .order_by("rank")
     .limit(2)
 )
 _ITEMS = (
@@ -90,27 +94,27 @@ class DirectoryLookup:
         self._product_names: dict[str, NameIndex] = {}
 
     def order(self, connection: Connection, destination: str, said: str) -> OrderRecord | None:
-        """The order whose id is `said` (punctuation-blind), else the one with its digits."""
+        """The order whose id is `said` (punctuation-blind), else the one with its digits.
+
+        One query finds both: rows with the id come first and the first wins; by digits
+        only when they name exactly one order.
+        """
         key = id_key(said)
         if not key:
             return None
-        row = (
-            connection.execute(_ORDER_BY_KEY, {"destination": destination, "key": key})
-            .mappings()
-            .first()
-        )
-        if row is None:
-            digits = digit_key(said)
-            if digits is None:
-                return None
-            found = (
-                connection.execute(_ORDER_BY_DIGITS, {"destination": destination, "digits": digits})
-                .mappings()
-                .all()
+        digits = digit_key(said)
+        found = (
+            connection.execute(
+                _ORDER_BY_KEY_OR_DIGITS, {"destination": destination, "key": key, "digits": digits}
             )
-            if len(found) != 1:
-                return None
-            row = found[0]
+            .mappings()
+            .all()
+        )
+        if not found:
+            return None
+        row = found[0]
+        if row["order_key"] != key and len(found) != 1:
+            return None  # the digits name more than one order
         return self._with_items(connection, row)
 
     def _with_items(self, connection: Connection, row: sa.RowMapping) -> OrderRecord:

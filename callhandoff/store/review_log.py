@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import ReviewConflictError
 from callhandoff.store import calls as call_store
-from callhandoff.store.calls import DecisionWrite, OutboxWrite
 from callhandoff.store.rows import ReviewAction, ReviewActionRow, ReviewRow, ReviewState
 from callhandoff.store.tables import (
     review_actions,
@@ -28,6 +27,7 @@ from callhandoff.store.tables import (
     review_items,
     transcript_versions,
 )
+from callhandoff.store.writes import DecisionWrite, OutboxWrite
 
 #: Confidence buckets of the field checks: [0, 0.05), [0.05, 0.1), ... [0.95, 1].
 BUCKETS = 20

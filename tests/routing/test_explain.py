@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from callhandoff.exceptions import NotFoundError
 from callhandoff.routing.explain import explain_call as render
 from callhandoff.routing.router import Router
-from callhandoff.store.calls import call_history
+from callhandoff.store.history import call_history
 from tests.routing.helpers import make_call
 
 

@@ -21,9 +21,9 @@ from callhandoff.routing.router import Router
 from callhandoff.schema.result import CallResult
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
-from callhandoff.store.calls import call_history
 from callhandoff.store.db import open_store
 from callhandoff.store.directory import load_directory
+from callhandoff.store.history import call_history
 from callhandoff.summarizer.offline import OfflineBackend
 
 from .injection_corpus import INJECTIONS, call

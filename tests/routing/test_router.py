@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from callhandoff.pipeline import process_stream
+from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.schema import Handoff, Rejected, Transcript
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.settings import Settings
 from callhandoff.store import outbox as outbox_store
+from callhandoff.store.db import open_store
+from callhandoff.store.directory import load_directory
 from callhandoff.store.tables import (
     calls,
     decisions,
@@ -23,7 +27,7 @@ from callhandoff.store.tables import (
     review_items,
     transcript_versions,
 )
-from tests.routing.helpers import REFERENCE, Call, make_call
+from tests.routing.helpers import REFERENCE, STORE, Call, make_call
 
 
 def _count(engine: Engine, table: sa.Table, **where: object) -> int:
@@ -193,6 +197,55 @@ def test_route_many_commits_in_batches(router: Router, engine: Engine) -> None:
     results = list(router.route_many(((c.result(), c.transcript) for c in items), batch_size=2))
     assert [r.call_id for r in results] == [f"b-{i}" for i in range(5)]
     assert _count(engine, outbox) == 5
+
+
+def _stored_rows(engine: Engine) -> dict[str, list[dict[str, object]]]:
+    """Every routing table's rows without row ids and timestamps."""
+    dropped = {"id", "version_id", "decision_id", "item_id", "superseded_by"}
+    rows: dict[str, list[dict[str, object]]] = {}
+    with engine.connect() as connection:
+        for table in (calls, transcript_versions, extractions, decisions, outbox, review_items):
+            found = connection.execute(sa.select(table).order_by(*table.primary_key)).mappings()
+            rows[table.name] = [
+                {k: v for k, v in row.items() if k not in dropped and not k.endswith("_at")}
+                for row in found
+            ]
+    return rows
+
+
+def test_a_batch_writes_what_routing_each_call_alone_writes(
+    engine: Engine, empty_engine: Engine, tmp_path: Path
+) -> None:
+    known = make_call("known", intent="order_status", order_id="A-100101")
+    changed = make_call("known", intent="cancel_order", order_id="A-100101", extra_text="Cancel.")
+    again_v1 = make_call("twice", intent="delivery_issue", order_id="A-100101")
+    again_v2 = make_call("twice", intent="delivery_issue", order_id="A-100101", extra_text="Gift.")
+    batch = [
+        make_call("new-create", intent="delivery_issue", order_id="A-100101"),
+        changed,
+        again_v1,
+        make_call("new-review", intent=None),
+        again_v2,
+        make_call("new-skip", intent="other", summary="Wrong number."),
+    ]
+    items = [(c.result(), c.transcript) for c in batch]
+    second = open_store(f"sqlite:///{tmp_path / 'alone.db'}")
+    load_directory(second, read_directory(STORE, regions=["US"], tz=ZoneInfo("UTC")))
+    together, alone = (
+        Router(engine, clock=lambda: REFERENCE),
+        Router(second, clock=lambda: REFERENCE),
+    )
+    for router in (together, alone):
+        router.route(known.result(), known.transcript)
+    batched = list(together.route_many(items))
+    one_by_one = [alone.route(call, transcript) for call, transcript in items]
+    assert batched == one_by_one
+    assert {r.decision.kind for r in batched if r.decision} >= {
+        DecisionKind.CREATE,
+        DecisionKind.REVIEW,
+    }
+    assert _stored_rows(engine) == _stored_rows(second)
+    second.dispose()
 
 
 class _FixedBackend:

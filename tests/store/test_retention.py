@@ -19,8 +19,8 @@ from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.store import review_queue
-from callhandoff.store.calls import call_history
 from callhandoff.store.db import applied_migrations, open_store
+from callhandoff.store.history import call_history
 from callhandoff.store.retention import PURGED, purge_before, purged_json
 from callhandoff.store.tables import (
     calls,

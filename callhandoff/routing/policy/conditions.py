@@ -16,6 +16,7 @@ A value written `$name` is the threshold `name` from the policy's `thresholds:`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from callhandoff.exceptions import ConfigError
@@ -67,6 +68,7 @@ FACTS: dict[str, str] = {
 
 _OPERATORS = {"eq", "ne", "in", "not_in", "any_in", "none_in", "lt", "lte", "gt", "gte", "empty"}
 _COMBINATORS = {"any", "all", "not"}
+_SET_OPERATORS = {"in", "not_in", "any_in", "none_in"}
 
 
 def _resolve(value: Any, thresholds: Mapping[str, Any], where: str) -> Any:
@@ -82,70 +84,12 @@ def _resolve(value: Any, thresholds: Mapping[str, Any], where: str) -> Any:
     return value
 
 
-def compile_condition(when: Any, thresholds: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Validate a `when:` mapping and resolve `$threshold` references; raise ConfigError."""
-    if not isinstance(when, dict) or not when:
-        raise ConfigError(f"{where}: 'when' must be a non-empty mapping of fact: test")
-    compiled: dict[str, Any] = {}
-    for key, test in when.items():
-        if key in _COMBINATORS:
-            if key == "not":
-                compiled[key] = compile_condition(test, thresholds, f"{where} not")
-                continue
-            if not isinstance(test, list) or not test:
-                raise ConfigError(f"{where}: '{key}' takes a non-empty list of conditions")
-            compiled[key] = [
-                compile_condition(item, thresholds, f"{where} {key}[{i}]")
-                for i, item in enumerate(test)
-            ]
-            continue
-        if key not in FACTS:
-            raise ConfigError(f"{where}: unknown fact {key!r} (known: {', '.join(sorted(FACTS))})")
-        if isinstance(test, dict):
-            unknown = set(test) - _OPERATORS
-            if unknown:
-                raise ConfigError(
-                    f"{where}: fact {key!r}: unknown operator(s) "
-                    f"{', '.join(sorted(unknown))} (use {', '.join(sorted(_OPERATORS))})"
-                )
-            compiled[key] = {op: _resolve(v, thresholds, where) for op, v in test.items()}
-        elif isinstance(test, list):
-            compiled[key] = {"in": _resolve(test, thresholds, where)}
-        else:
-            compiled[key] = {"eq": _resolve(test, thresholds, where)}
-    return compiled
-
-
 def _as_set(value: Any) -> set[Any]:
     if value is None:
         return set()
     if isinstance(value, list | tuple | set):
         return set(value)
     return {value}
-
-
-def _test(op: str, actual: Any, expected: Any) -> bool:
-    if op == "eq":
-        return bool(actual == expected)
-    if op == "ne":
-        return bool(actual != expected)
-    if op in {"in", "any_in"}:
-        if isinstance(actual, list):
-            return bool(set(actual) & _as_set(expected))
-        return actual in _as_set(expected)
-    if op in {"not_in", "none_in"}:
-        return not (_as_set(actual) & _as_set(expected))
-    if op == "empty":
-        return (not actual) == bool(expected)
-    if actual is None or expected is None:
-        return False
-    if op == "lt":
-        return bool(actual < expected)
-    if op == "lte":
-        return bool(actual <= expected)
-    if op == "gt":
-        return bool(actual > expected)
-    return bool(actual >= expected)
 
 
 _OP_WORDS = {
@@ -173,39 +117,130 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def evaluate(
-    condition: Mapping[str, Any], facts: Mapping[str, Any], shown: dict[str, str] | None = None
-) -> tuple[bool, list[str]]:
-    """(holds, trace): the trace says, per test, the fact's value, the test and the outcome.
+@dataclass(frozen=True)
+class _Test:
+    """One fact tested with one operator; `words` is how the test reads in the trace."""
 
-    `shown` caches how each fact's value is written, across the rules of one decision.
-    """
-    shown = {} if shown is None else shown
-    trace: list[str] = []
-    holds = True
-    for key, test in condition.items():
-        if key == "not":
-            inner, inner_trace = evaluate(test, facts, shown)
-            trace.append(f"not ({'; '.join(inner_trace)}): {'no' if inner else 'yes'}")
-            holds = holds and not inner
-            continue
-        if key in {"any", "all"}:
-            results = [evaluate(item, facts, shown) for item in test]
-            ok = any(r for r, _ in results) if key == "any" else all(r for r, _ in results)
-            parts = " | ".join("; ".join(t) for _, t in results)
-            trace.append(f"{key} of ({parts}): {'yes' if ok else 'no'}")
-            holds = holds and ok
-            continue
-        actual = facts.get(key)
-        if key not in shown:
-            shown[key] = f"{key} = {_show(actual)}"
-        for op, expected in test.items():
-            ok = _test(op, actual, expected)
-            verdict = "yes" if ok else "no"
-            if op == "empty":  # "is empty" / "is not empty", not "is empty: false"
-                words = "is empty" if expected else "is not empty"
-                trace.append(f"{shown[key]}, {words}: {verdict}")
+    fact: str
+    op: str
+    expected: Any
+    expected_set: frozenset[Any]
+    words: str
+
+    def holds(self, actual: Any) -> bool:
+        op, expected = self.op, self.expected
+        if op == "eq":
+            return bool(actual == expected)
+        if op == "ne":
+            return bool(actual != expected)
+        if op in {"in", "any_in"}:
+            if isinstance(actual, list):
+                return not self.expected_set.isdisjoint(actual)
+            return actual in self.expected_set
+        if op in {"not_in", "none_in"}:
+            return not (_as_set(actual) & self.expected_set)
+        if op == "empty":
+            return (not actual) == bool(expected)
+        if actual is None or expected is None:
+            return False
+        if op == "lt":
+            return bool(actual < expected)
+        if op == "lte":
+            return bool(actual <= expected)
+        if op == "gt":
+            return bool(actual > expected)
+        return bool(actual >= expected)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked `when:` mapping, ready to evaluate: every part must hold (AND)."""
+
+    parts: tuple[_Test | _Not | _Group, ...]
+
+    def evaluate(
+        self, facts: Mapping[str, Any], shown: dict[str, str] | None = None
+    ) -> tuple[bool, list[str]]:
+        """(holds, trace): the trace says, per test, the fact's value, the test and the outcome.
+
+        `shown` caches how each fact's value is written, across the rules of one decision.
+        """
+        shown = {} if shown is None else shown
+        trace: list[str] = []
+        holds = True
+        for part in self.parts:
+            if isinstance(part, _Test):
+                actual = facts.get(part.fact)
+                written = shown.get(part.fact)
+                if written is None:
+                    written = shown[part.fact] = f"{part.fact} = {_show(actual)}"
+                ok = part.holds(actual)
+                trace.append(written + part.words + ("yes" if ok else "no"))
+            elif isinstance(part, _Not):
+                inner, inner_trace = part.condition.evaluate(facts, shown)
+                trace.append(f"not ({'; '.join(inner_trace)}): {'no' if inner else 'yes'}")
+                ok = not inner
             else:
-                trace.append(f"{shown[key]}, {_OP_WORDS[op]} {_show(expected)}: {verdict}")
+                results = [item.evaluate(facts, shown) for item in part.items]
+                ok = (
+                    any(r for r, _ in results) if part.kind == "any" else all(r for r, _ in results)
+                )
+                inner_parts = " | ".join("; ".join(t) for _, t in results)
+                trace.append(f"{part.kind} of ({inner_parts}): {'yes' if ok else 'no'}")
             holds = holds and ok
-    return holds, trace
+        return holds, trace
+
+
+@dataclass(frozen=True)
+class _Not:
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class _Group:
+    kind: str  # any / all
+    items: tuple[Condition, ...]
+
+
+def _leaf(fact: str, op: str, expected: Any) -> _Test:
+    if op == "empty":  # "is empty" / "is not empty", not "is empty: false"
+        words = ", is empty: " if expected else ", is not empty: "
+    else:
+        words = f", {_OP_WORDS[op]} {_show(expected)}: "
+    expected_set = frozenset(_as_set(expected)) if op in _SET_OPERATORS else frozenset()
+    return _Test(fact, op, expected, expected_set, words)
+
+
+def compile_condition(when: Any, thresholds: Mapping[str, Any], where: str) -> Condition:
+    """Validate a `when:` mapping and resolve `$threshold` references; raise ConfigError."""
+    if not isinstance(when, dict) or not when:
+        raise ConfigError(f"{where}: 'when' must be a non-empty mapping of fact: test")
+    parts: list[_Test | _Not | _Group] = []
+    for key, test in when.items():
+        if key in _COMBINATORS:
+            if key == "not":
+                parts.append(_Not(compile_condition(test, thresholds, f"{where} not")))
+                continue
+            if not isinstance(test, list) or not test:
+                raise ConfigError(f"{where}: '{key}' takes a non-empty list of conditions")
+            items = tuple(
+                compile_condition(item, thresholds, f"{where} {key}[{i}]")
+                for i, item in enumerate(test)
+            )
+            parts.append(_Group(key, items))
+            continue
+        if key not in FACTS:
+            raise ConfigError(f"{where}: unknown fact {key!r} (known: {', '.join(sorted(FACTS))})")
+        if isinstance(test, dict):
+            unknown = set(test) - _OPERATORS
+            if unknown:
+                raise ConfigError(
+                    f"{where}: fact {key!r}: unknown operator(s) "
+                    f"{', '.join(sorted(unknown))} (use {', '.join(sorted(_OPERATORS))})"
+                )
+            parts.extend(_leaf(key, op, _resolve(v, thresholds, where)) for op, v in test.items())
+        elif isinstance(test, list):
+            parts.append(_leaf(key, "in", _resolve(test, thresholds, where)))
+        else:
+            parts.append(_leaf(key, "eq", _resolve(test, thresholds, where)))
+    return Condition(tuple(parts))

@@ -16,7 +16,6 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from callhandoff.routing.policy.conditions import evaluate
 from callhandoff.routing.policy.file import Policy, Rule
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.routing import Reason
@@ -92,7 +91,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     evaluated: list[tuple[Rule, bool, list[str]]] = []
     shown: dict[str, str] = {}
     for rule in policy.active_rules():
-        fired, tests = evaluate(policy.compiled[rule.id], facts, shown)
+        fired, tests = policy.compiled[rule.id].evaluate(facts, shown)
         evaluated.append((rule, fired, tests))
     suppressed: dict[str, str] = {}
     for rule, fired, _ in evaluated:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError
 from callhandoff.routing.match_types import MatchSettings
-from callhandoff.routing.policy.conditions import compile_condition
+from callhandoff.routing.policy.conditions import Condition, compile_condition
 from callhandoff.schema.enums import DecisionKind
 
 RuleDecision = Literal["create", "update", "review", "skip", "allow", "note"]
@@ -63,7 +63,7 @@ class DefaultOutcome(BaseModel):
 class Policy(BaseModel):
     """The effective policy: thresholds, field confidence, groups, owners, matching and rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     version: int = 1
     thresholds: dict[str, float] = Field(default_factory=dict)
@@ -82,7 +82,7 @@ class Policy(BaseModel):
     matching: MatchSettings = Field(default_factory=MatchSettings)
     rules: list[Rule] = Field(default_factory=list)
     source: str = Field(default="embedded default", exclude=True)
-    compiled: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
+    compiled: dict[str, Condition] = Field(default_factory=dict, exclude=True)
 
     def content_hash(self) -> str:
         """Short SHA-256 of the effective policy: the `policy_version` of every decision."""

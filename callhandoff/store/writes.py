@@ -1,0 +1,122 @@
+"""What the router hands the store for one routed call, and what the store held before.
+
+`RoutingWrite` carries every value JSON-ready; `Prior` is the call's history as
+`calls.prior` reads it (versions, delivery, the decision of this exact transcript).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callhandoff.store.rows import DecisionRow
+
+
+@dataclass(frozen=True)
+class OutboxWrite:
+    """An action to queue for delivery."""
+
+    destination: str
+    action: str
+    payload: dict[str, Any]
+    old_values: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ReviewWrite:
+    """A call to put in the review queue."""
+
+    destination: str
+    reason_codes: list[str]
+    urgency: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DecisionWrite:
+    """One `decisions` row to add: the verdict, its reasons and what it was decided from."""
+
+    kind: str
+    reasons: list[dict[str, Any]]
+    idempotency_key: str
+    policy_version: str
+    match: dict[str, Any] | None
+    facts: dict[str, Any]
+    trace: dict[str, Any]
+    action: dict[str, Any] | None
+    priority: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RoutingWrite:
+    """Everything the store keeps for one routed call (all values JSON-ready)."""
+
+    call_id: str
+    destination: str
+    store: str | None
+    content_hash: str
+    source: str | None
+    transcript: dict[str, Any]
+    handoff: dict[str, Any]
+    kind: str
+    reasons: list[dict[str, Any]]
+    idempotency_key: str
+    policy_version: str
+    match: dict[str, Any]
+    facts: dict[str, Any]
+    trace: dict[str, Any]
+    action: dict[str, Any]
+    priority: dict[str, Any] | None
+    outbox: OutboxWrite | None = None
+    review: ReviewWrite | None = None
+
+    @property
+    def decision(self) -> DecisionWrite:
+        """The decision part of this write."""
+        return DecisionWrite(
+            kind=self.kind,
+            reasons=self.reasons,
+            idempotency_key=self.idempotency_key,
+            policy_version=self.policy_version,
+            match=self.match,
+            facts=self.facts,
+            trace=self.trace,
+            action=self.action,
+            priority=self.priority,
+        )
+
+
+@dataclass
+class Prior:
+    """What the store holds for a call ID before this transcript is routed."""
+
+    exists: bool = False
+    current_version: int = 0
+    same_version_id: int | None = None
+    same_version: int | None = None
+    delivered: bool = False
+    latest_decision: DecisionRow | None = None
+    sent_keys: set[str] = field(default_factory=set)
+
+    @property
+    def new_version(self) -> bool:
+        """True when this transcript's content is not stored for the call yet."""
+        return self.same_version_id is None
+
+    @property
+    def current(self) -> bool:
+        """True when this transcript is the call's current version (stored and not replaced)."""
+        return self.same_version is not None and self.same_version == self.current_version
+
+    @property
+    def changed(self) -> bool:
+        """True when this transcript replaces the call's current one: a new version, or an
+        older version coming back (v1, v2, then v1 again)."""
+        return self.exists and not self.current
+
+    @property
+    def next_version(self) -> int:
+        """The version number this transcript has, or gets when it is new."""
+        if self.same_version is not None:
+            return self.same_version
+        return self.current_version + 1
