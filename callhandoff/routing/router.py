@@ -28,7 +28,7 @@ from callhandoff.schema.result import CallResult
 from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
-from callhandoff.store import calls
+from callhandoff.store import calls, history
 from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
 from callhandoff.store.rows import DecisionRow
@@ -150,7 +150,7 @@ class Router:
     def _stored(
         self, call: CallResult, version_id: int, row: DecisionRow, connection: Connection
     ) -> CallResult:
-        handoff_json = calls.extraction_of(connection, version_id)
+        handoff_json = history.extraction_of(connection, version_id)
         handoff = Handoff.model_validate(handoff_json) if handoff_json else call.handoff
         return call.model_copy(
             update={

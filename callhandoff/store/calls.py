@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
+from callhandoff.store.history import CALL
 from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.rows import DecisionRow, OutboxState, ReviewState
 from callhandoff.store.tables import (
@@ -58,7 +59,6 @@ _INSERT_DECISION = decisions.insert()
 _INSERT_OUTBOX = outbox.insert()
 _INSERT_REVIEW = review_items.insert()
 _INSERT_REASON = review_item_reasons.insert()
-CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
     transcript_versions.c.content_hash == sa.bindparam("content_hash"),
@@ -71,9 +71,6 @@ _LATEST_FOR_VERSION = (
     .where(decisions.c.version_id == sa.bindparam("version_id"))
     .order_by(decisions.c.id.desc())
     .limit(1)
-)
-_EXTRACTION = sa.select(extractions.c.handoff).where(
-    extractions.c.version_id == sa.bindparam("version_id")
 )
 
 
@@ -97,12 +94,6 @@ def prior(connection: Connection, call_id: str, content_hash: str) -> Prior:
     state.sent_keys = set(connection.execute(_SENT_KEYS, {"call_id": call_id}).scalars())
     state.delivered = bool(state.sent_keys)
     return state
-
-
-def extraction_of(connection: Connection, version_id: int) -> dict[str, Any] | None:
-    """The stored handoff JSON of a version."""
-    value = connection.execute(_EXTRACTION, {"version_id": version_id}).scalar()
-    return value if isinstance(value, dict) else None
 
 
 def known_call_ids(connection: Connection, call_ids: Sequence[str]) -> set[str]:

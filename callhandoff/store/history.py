@@ -5,13 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import NotFoundError
-from callhandoff.store.calls import CALL, extraction_of
 from callhandoff.store.retention import purged_versions
 from callhandoff.store.rows import CallHistory, CallRow, DecisionRow, OutboxRow, ReviewRow
-from callhandoff.store.tables import decisions, outbox, review_items, transcript_versions
+from callhandoff.store.tables import (
+    calls,
+    decisions,
+    extractions,
+    outbox,
+    review_items,
+    transcript_versions,
+)
+
+CALL = sa.select(calls).where(calls.c.call_id == sa.bindparam("call_id"))
+_EXTRACTION = sa.select(extractions.c.handoff).where(
+    extractions.c.version_id == sa.bindparam("version_id")
+)
+
+
+def extraction_of(connection: Connection, version_id: int) -> dict[str, Any] | None:
+    """The stored handoff JSON of a version."""
+    value = connection.execute(_EXTRACTION, {"version_id": version_id}).scalar()
+    return value if isinstance(value, dict) else None
 
 
 def call_history(engine: Engine, call_id: str) -> CallHistory:
