@@ -132,6 +132,20 @@ def test_a_return_reason_only_the_model_saw_is_kept_for_returns_and_refunds(
     assert handoff.exception.return_reason is None  # nothing is returned or refunded
 
 
+def test_the_classifiers_return_reason_stands_against_the_models_at_any_trust(
+    tmp_path: Path,
+) -> None:
+    rule = offline(tmp_path).exception.return_reason
+    assert rule is not None
+    other = "wrong_item" if rule.value is not ReturnReason.WRONG_ITEM else "defective"
+    said = reading(return_reason=cited(other, 1, "lamp base cracked straight through"))
+    handoff, _ = run(tmp_path, said, hybrid_classifier_trust=1.0)  # the model wins labels
+    assert handoff.exception.return_reason is not None
+    assert handoff.exception.return_reason.value == rule.value
+    [note] = [d for d in handoff.meta.disagreements if d.startswith("return_reason:")]
+    assert note.endswith(f"kept '{rule.value.value}'")
+
+
 def test_what_the_model_does_not_deliver_comes_from_the_classifier(tmp_path: Path) -> None:
     bad = reading(intent=cited("refund", 3, "words nobody said"), summary=None, next_step=None)
     handoff, requests = run(tmp_path, bad, {"intent": None}, max_retries=1)
