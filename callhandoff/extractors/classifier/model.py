@@ -18,6 +18,7 @@ inference needs only numpy.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -150,6 +151,32 @@ class ClassifierModel:
         found = [i for i in map(self.vocabulary.get, features) if i is not None]
         return found or [self._zero_row]
 
+    def _sentence_indexes(self, sentence_features: list[list[str]]) -> tuple[IntArray, IntArray]:
+        """Every sentence's known feature rows, concatenated in order, and how many each has.
+
+        A sentence with no known feature gets the all-zero row; a document with no
+        sentence is one such sentence.
+        """
+        if not sentence_features:
+            return np.array([self._zero_row], dtype=np.int64), np.ones(1, dtype=np.int64)
+        sizes = np.fromiter(map(len, sentence_features), dtype=np.int64)
+        unknown = itertools.repeat(-1)
+        found = np.fromiter(
+            map(self.vocabulary.get, itertools.chain.from_iterable(sentence_features), unknown),
+            dtype=np.int64,
+            count=int(sizes.sum()),
+        )
+        known = found >= 0
+        flat = found[known]
+        sentence = np.repeat(np.arange(len(sizes)), sizes)
+        lengths = np.bincount(sentence[known], minlength=len(sizes))
+        empty = lengths == 0
+        if empty.any():
+            ends = np.cumsum(lengths)
+            flat = np.insert(flat, ends[empty], self._zero_row)
+            lengths[empty] = 1
+        return flat, lengths
+
     def _norm(self, flat: IntArray, values: FloatArray) -> float:
         """L2 norm of the aggregated sentence-feature counts, as in training.
 
@@ -196,22 +223,16 @@ class ClassifierModel:
 
     def _forward(self, doc: DocFeatures) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Probabilities of every output, per-sentence contributions and sentence weights."""
-        per_sentence = [self._indexes(features) for features in doc.sentence_features]
-        if not per_sentence:
-            per_sentence = [[self._zero_row]]
+        flat, lengths = self._sentence_indexes(doc.sentence_features)
         doc_indexes = self._indexes(doc.doc_features)
-        lengths = np.fromiter(map(len, per_sentence), dtype=np.int64, count=len(per_sentence))
-        flat = np.fromiter(
-            (i for ix in per_sentence for i in ix), dtype=np.int64, count=int(lengths.sum())
-        )
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
         contributions = np.add.reduceat(self._weights[flat], starts, axis=0)  # sentences x outputs
         doc_row = self._weights[doc_indexes].sum(axis=0)
 
-        uniform = np.ones(len(per_sentence), dtype=np.float32)
+        uniform = np.ones(len(lengths), dtype=np.float32)
         preference = uniform
-        if len(doc.sentences) == len(per_sentence):
+        if len(doc.sentences) == len(lengths):
             preference = np.asarray(
                 preference_weights(doc, self.correction_discount), dtype=np.float32
             )
