@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from callhandoff.extractors.caseless import Caseless
 from callhandoff.extractors.classifier.concepts import concepts_in
 from callhandoff.schema.enums import Speaker
 from callhandoff.schema.transcript import Transcript
@@ -48,6 +49,7 @@ CORRECTION_CUE = re.compile(
     r"forget (that|it|the)|no wait|i mean)\b",
     re.IGNORECASE,
 )
+_ANY_CORRECTION = Caseless(CORRECTION_CUE)
 _LAST_TURNS = 2
 # The caller's opening turn is their first with at least this many words: "Two." to an
 # IVR menu or "Hi, yes." is not where the problem is stated.
@@ -231,7 +233,7 @@ def split_sentences(
     sentences: list[Sentence] = []
     # A sentence is bounded by spaces or end punctuation, so only a turn that holds a
     # correction cue can have a sentence that does.
-    corrections = not from_agent and CORRECTION_CUE.search(text) is not None
+    corrections = not from_agent and _ANY_CORRECTION.found(text)
     for match in _SENTENCE.finditer(text):
         raw = match.group(0)
         stripped = raw.strip()
@@ -245,7 +247,7 @@ def split_sentences(
                 end=start + len(stripped),
                 text=stripped,
                 position=position,
-                is_correction=corrections and CORRECTION_CUE.search(stripped) is not None,
+                is_correction=corrections and _ANY_CORRECTION.found(stripped),
                 from_agent=from_agent,
             )
         )
