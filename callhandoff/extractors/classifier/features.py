@@ -32,6 +32,7 @@ from callhandoff.schema.transcript import Transcript
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_DIGIT = re.compile(r"[0-9]")
 _ALNUM = re.compile(r"[^\W_]")  # a letter or digit in any script (str.isalnum)
 _NEGATORS = frozenset(
     "not no never nothing nobody none neither nor without cannot cant can't dont don't didnt "
@@ -97,6 +98,8 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
             if tokens:
                 clause_starts.add(len(tokens))
             tokens.extend(found)
+    if _DIGIT.search(lowered) is None:
+        return tokens, clause_starts
     return ["<num>" if token.isdigit() else token for token in tokens], clause_starts
 
 
@@ -168,29 +171,28 @@ def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
 
 
 class _Analysis(NamedTuple):
-    """What a sentence's text yields, whoever says it and wherever it falls in the call."""
+    """What a sentence's words yield, whoever says them and wherever they fall in the call."""
 
-    features: tuple[str, ...]  # a caller's sentence's own: words, pairs, grams, concepts
-    words: tuple[str, ...]  # negation-marked words
-    concepts: tuple[str, ...]
-    vocabulary: tuple[str, ...]  # the words that count towards the call's `DOC:W:` features
+    tokens: list[str]
+    words: list[str]  # the tokens with negation marked
+    negated: set[int]  # positions inside a negation scope
+    concepts: list[str]
+    vocabulary: list[str]  # the words that count towards the call's `DOC:W:` features
 
 
 def _analyse(text: str) -> _Analysis:
-    """Tokens, negation scope, pairs, character grams and concepts of one sentence, worked
-    out once whatever features are then built from them."""
+    """Tokens, negation scope and concepts of one sentence, worked out once whatever
+    features are then built from them."""
     tokens, clause_starts = _tokens(text)
-    marked, negated, vocabulary = _marked_words(tokens, clause_starts)
-    concepts = concepts_in(tokens, negated)
-    features = [*marked, *[f"{a}_{b}" for a, b in itertools.pairwise(marked)]]
-    features.extend(_char_grams(tokens, negated))
-    features.extend(concepts)
-    return _Analysis(tuple(features), tuple(marked), tuple(concepts), tuple(vocabulary))
+    words, negated, vocabulary = _marked_words(tokens, clause_starts)
+    return _Analysis(tokens, words, negated, concepts_in(tokens, negated), vocabulary)
 
 
 def _caller_features(analysis: _Analysis, *, late: bool, first: bool) -> list[str]:
-    features = list(analysis.features)
     words, concepts = analysis.words, analysis.concepts
+    features = [*words, *[f"{a}_{b}" for a, b in itertools.pairwise(words)]]
+    features.extend(_char_grams(analysis.tokens, analysis.negated))
+    features.extend(concepts)
     if late:
         features.extend(["L:" + word for word in words])
         features.extend(["L:" + concept for concept in concepts])
