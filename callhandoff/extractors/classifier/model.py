@@ -177,12 +177,12 @@ class ClassifierModel:
             lengths[empty] = 1
         return flat, lengths
 
-    def _norm(self, flat: IntArray, values: FloatArray) -> float:
+    def _norm(self, present: IntArray, position: IntArray, values: FloatArray) -> float:
         """L2 norm of the aggregated sentence-feature counts, as in training.
 
-        Counted over the features present only (not the whole vocabulary).
+        Counted over the features present only (not the whole vocabulary): `present` are
+        the distinct rows, `position` each feature's place among them (`np.unique`).
         """
-        present, position = np.unique(flat, return_inverse=True)
         counts = np.bincount(position, weights=values)
         counts[present == self._zero_row] = 0.0
         norm = float(np.sqrt(np.dot(counts, counts)))
@@ -199,7 +199,8 @@ class ClassifierModel:
     def score(self, doc: DocFeatures) -> dict[str, Prediction]:
         """Every head's prediction for one document."""
         probs, contributions, uniform, preference = self._forward(doc)
-        chosen = self._choose(probs.tolist())
+        probabilities = probs.tolist()
+        chosen = self._choose(probabilities)
         # Evidence: per head, the sentence whose contribution to the chosen label stands
         # out most from its contribution to the head's other labels.
         head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
@@ -210,7 +211,6 @@ class ClassifierModel:
             evidence[agent] = -np.inf  # only the caller's own words are quoted
         best_sentence = np.argmax(evidence, axis=0).tolist()
         has_sentences = bool(doc.sentences)
-        probabilities = probs.tolist()
         return {
             head.name: Prediction(
                 label=head.labels[column - head.offset],
@@ -255,11 +255,12 @@ class ClassifierModel:
         preference: FloatArray,
     ) -> FloatArray:
         """Sentence features L2-normalised, document features added as they are, plus bias."""
+        present, position = np.unique(flat, return_inverse=True)
         ones = np.ones(len(flat), dtype=np.float32)
-        logits = (uniform @ contributions) / self._norm(flat, ones)
+        logits = (uniform @ contributions) / self._norm(present, position, ones)
         if preference is not uniform and (preference != 1.0).any():
             values = np.repeat(preference, lengths).astype(np.float32)
-            preferred = (preference @ contributions) / self._norm(flat, values)
+            preferred = (preference @ contributions) / self._norm(present, position, values)
             logits = np.where(self._preference_outputs, preferred, logits)
         return logits + doc_row + self.bias
 
