@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from callhandoff.extractors.caseless import Caseless
 from callhandoff.extractors.dates import resolve_when
 from callhandoff.schema.enums import Speaker
 from callhandoff.schema.handoff import Evidence, FieldChange, is_when_field
@@ -76,7 +77,7 @@ _TIME_VALUE = re.compile(
     r"july|august|september|october|november|december)\b",
     re.IGNORECASE,
 )
-_BOOKING_WORDS = _FIELDS[3][1]
+_BOOKING_WORDS = Caseless(_FIELDS[3][1])
 _TRAILING = re.compile(
     r"[\s,;:]+(please|thanks|thank you|if possible|if you can|instead)\b.*$", re.IGNORECASE
 )
@@ -86,15 +87,20 @@ def _clean(value: str) -> str:
     return _TRAILING.sub("", value).strip(" ,;:.")
 
 
-def _field_for(what: str, sentence: str, new_value: str, call_mentions_booking: bool) -> str | None:
+def _field_for(what: str, sentence: str, new_value: str, transcript: Transcript) -> str | None:
     """Name the changed field from the words around the verb, else from the new value's shape."""
     for text in (what, sentence):
         for name, pattern in _FIELDS:
             if pattern.search(text):
                 return name
     if _TIME_VALUE.search(new_value):
-        return "booking_time" if call_mentions_booking else "delivery_date"
+        return "booking_time" if _mentions_booking(transcript) else "delivery_date"
     return None
+
+
+def _mentions_booking(transcript: Transcript) -> bool:
+    """A time said anywhere in a call about an appointment is the appointment's."""
+    return any(_BOOKING_WORDS.found(turn.text) for turn in transcript.turns)
 
 
 def _change(
@@ -111,7 +117,7 @@ def _change(
 
 
 def _sentence_change(
-    sentence: str, turn: int, speaker: Speaker, call_mentions_booking: bool
+    sentence: str, turn: int, speaker: Speaker, transcript: Transcript
 ) -> FieldChange | None:
     if speaker is Speaker.CUSTOMER and _OPT_OUT.search(sentence):
         return _change("marketing_consent", "subscribed", "unsubscribed", turn, sentence, 0.8)
@@ -127,7 +133,7 @@ def _sentence_change(
         groups = found.groupdict()
         new = _clean(groups["new"])
         old = _clean(groups["old"]) if groups.get("old") else None
-        field = _field_for(found.group("what") or "", sentence, new, call_mentions_booking)
+        field = _field_for(found.group("what") or "", sentence, new, transcript)
         if not new or field is None:
             return None
         # An agent's read-back states both values: as good as the caller's request.
@@ -138,20 +144,19 @@ def _sentence_change(
 
 def find_field_changes(transcript: Transcript) -> list[FieldChange]:
     """Changes asked for (or read back by the agent); one per field, the last one wins."""
-    call_mentions_booking = any(_BOOKING_WORDS.search(turn.text) for turn in transcript.turns)
     by_field: dict[str, FieldChange] = {}
     for index, turn in enumerate(transcript.turns):
         if turn.speaker not in (Speaker.CUSTOMER, Speaker.AGENT):
             continue
-        if not _VERB_OR_CUE.search(turn.text):
+        if not _VERB_OR_CUE.found(turn.text):
             continue  # cheap skip: most turns change nothing
-        if turn.speaker is Speaker.AGENT and not _READ_BACK.search(turn.text):
+        if turn.speaker is Speaker.AGENT and not _READ_BACK.found(turn.text):
             continue  # the agent only counts when reading back both values
         for match in _SENTENCE.finditer(turn.text):
             sentence = match.group(0).strip()
             if not sentence:
                 continue
-            change = _sentence_change(sentence, index, turn.speaker, call_mentions_booking)
+            change = _sentence_change(sentence, index, turn.speaker, transcript)
             if change is not None:
                 by_field[change.field] = change
     if not any(is_when_field(name) for name in by_field):
@@ -165,11 +170,13 @@ def find_field_changes(transcript: Transcript) -> list[FieldChange]:
     ]
 
 
-_VERB_OR_CUE = re.compile(
-    rf"\b{_VERB}\b|\b(?:tell|ask|leave)\b|unsubscrib|opt(?:ed)? out|stop (?:sending|emailing|"
-    r"texting)|no more (?:emails|texts|messages)",
-    re.IGNORECASE,
+_VERB_OR_CUE = Caseless(
+    re.compile(
+        rf"\b{_VERB}\b|\b(?:tell|ask|leave)\b|unsubscrib|opt(?:ed)? out|stop (?:sending|emailing|"
+        r"texting)|no more (?:emails|texts|messages)",
+        re.IGNORECASE,
+    )
 )
-_READ_BACK = re.compile(
-    r"\bfrom\b.+\bto\b|\binstead of\b|\b(?:tell|ask) the\b|\bleave (?:it|the)\b", re.I
+_READ_BACK = Caseless(
+    re.compile(r"\bfrom\b.+\bto\b|\binstead of\b|\b(?:tell|ask) the\b|\bleave (?:it|the)\b", re.I)
 )

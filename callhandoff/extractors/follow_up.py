@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from callhandoff.extractors.caseless import Caseless
 from callhandoff.schema.enums import ContactChannel, Speaker
 from callhandoff.schema.handoff import Evidence, Extracted, FollowUp
 from callhandoff.schema.transcript import Transcript
@@ -39,7 +40,9 @@ _CHANNELS = (
     (re.compile(r"\b(text (?:you|me)|sms|text message)\b", re.I), ContactChannel.SMS),
     (re.compile(r"\b(chat|whatsapp)\b", re.I), ContactChannel.CHAT),
 )
-_ANY_CHANNEL = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I)
+_ANY_CHANNEL = Caseless(
+    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I)
+)
 _PREFERRED_TIME = re.compile(
     r"\b(?:call|reach|contact|ring) me\b[^.!?]{0,30}?\b("
     r"(?:after|before|around|at|between)\s+\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?"
@@ -50,6 +53,14 @@ _PREFERRED_TIME = re.compile(
 )
 _TIMEZONE = re.compile(
     r"\b((?i:eastern|central|mountain|pacific)|EST|EDT|CST|CDT|MST|MDT|PST|PDT|GMT|BST|CET|IST|UTC)\b"
+)
+
+
+# Whole-turn checks: most turns hold none of these cues.
+_ANY_PROMISE = Caseless(_PROMISE)
+_ANY_PREFERRED_TIME = Caseless(_PREFERRED_TIME)
+_ANY_OWNER = Caseless(
+    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OWNERS), re.I)
 )
 
 
@@ -68,28 +79,23 @@ def _extracted(value: str, turn: int, quote: str, confidence: float, rule: str) 
 
 def find_follow_up(transcript: Transcript) -> FollowUp:
     """The agent's last promise, its owner, the contact channel and the caller's preferred time."""
-    promise: Extracted[str] | None = None
-    owner: Extracted[str] | None = None
+    promises: list[tuple[int, str]] = []  # (turn, sentence) of every promise, in order
     channel: Extracted[ContactChannel] | None = None
     preferred: Extracted[str] | None = None
     timezone: Extracted[str] | None = None
     for index, turn in enumerate(transcript.turns):
         text = turn.text
         # Whole-turn checks first: most turns hold none of these cues.
-        is_promise = turn.speaker is Speaker.AGENT and _PROMISE.search(text) is not None
-        has_channel = _ANY_CHANNEL.search(text) is not None
+        is_promise = turn.speaker is Speaker.AGENT and _ANY_PROMISE.found(text)
+        has_channel = _ANY_CHANNEL.found(text)
         is_customer = turn.speaker is Speaker.CUSTOMER
-        has_time = is_customer and _PREFERRED_TIME.search(text) is not None
+        has_time = is_customer and _ANY_PREFERRED_TIME.found(text)
         has_zone = is_customer and _TIMEZONE.search(text) is not None
         if not (is_promise or has_channel or has_time or has_zone):
             continue
         for sentence in _sentences(text):
-            if is_promise and _PROMISE.search(sentence):
-                promise = _extracted(sentence, index, sentence, 0.7, "promise")
-                for pattern, name in _OWNERS:
-                    if pattern.search(sentence):
-                        owner = _extracted(name, index, sentence, 0.65, "owner")
-                        break
+            if is_promise and _ANY_PROMISE.found(sentence):
+                promises.append((index, sentence))
             if has_channel:
                 for pattern, kind in _CHANNELS:
                     if pattern.search(sentence):
@@ -104,10 +110,25 @@ def find_follow_up(transcript: Transcript) -> FollowUp:
                 preferred = _extracted(match.group(1), index, sentence, 0.75, "preferred_time")
             if has_zone and (zone := _TIMEZONE.search(sentence)):
                 timezone = _extracted(zone.group(1), index, sentence, 0.7, "timezone")
+    promise: Extracted[str] | None = None
+    if promises:
+        index, sentence = promises[-1]
+        promise = _extracted(sentence, index, sentence, 0.7, "promise")
     return FollowUp(
         preferred_time=preferred,
         timezone=timezone,
         contact_channel=channel,
         promise=promise,
-        owner=owner,
+        owner=_owner(promises),
     )
+
+
+def _owner(promises: list[tuple[int, str]]) -> Extracted[str] | None:
+    """Who the follow-up is with: named in the last promise that names anyone."""
+    for index, sentence in reversed(promises):
+        if not _ANY_OWNER.found(sentence):
+            continue
+        for pattern, name in _OWNERS:
+            if pattern.search(sentence):
+                return _extracted(name, index, sentence, 0.65, "owner")
+    return None

@@ -15,6 +15,7 @@ lower-cased tokens with dictionary look-ups, so it stays fast.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 _CONCEPTS: dict[str, str] = {
     "legal": "lawyer* attorney* sue suing sued court* legal* chargeback* ombudsman regulator* "
@@ -96,8 +97,12 @@ def _compile() -> tuple[dict[str, str], dict[str, str], dict[tuple[str, ...], st
 
 _WORDS, _STEMS, _PHRASES = _compile()
 _STEM_LENGTHS = sorted({len(stem) for stem in _STEMS})
+_PHRASE_STARTS = frozenset(phrase[0] for phrase in _PHRASES)
+# Distinct words whose concept is remembered (a call's words recur in the next one).
+_TOKEN_CACHE_SIZE = 8192
 
 
+@lru_cache(maxsize=_TOKEN_CACHE_SIZE)
 def _concept_of(token: str) -> str | None:
     found = _WORDS.get(token)
     if found is not None:
@@ -121,11 +126,12 @@ def concepts_in(tokens: Sequence[str], negated: set[int]) -> list[str]:
     count = len(tokens)
     for index, token in enumerate(tokens):
         concept = _concept_of(token)
-        for size in (2, 3):
-            if index + size <= count:
-                phrase = _PHRASES.get(tuple(tokens[index : index + size]))
-                if phrase is not None:
-                    concept = phrase
+        if token in _PHRASE_STARTS:
+            for size in (2, 3):
+                if index + size <= count:
+                    phrase = _PHRASES.get(tuple(tokens[index : index + size]))
+                    if phrase is not None:
+                        concept = phrase
         if concept is None:
             continue
         feature = ("NOTCON:" if index in negated else "CON:") + concept

@@ -22,13 +22,18 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
+from callhandoff.extractors.caseless import Caseless
 from callhandoff.extractors.classifier.concepts import concepts_in
 from callhandoff.schema.enums import Speaker
 from callhandoff.schema.transcript import Transcript
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_DIGIT = re.compile(r"[0-9]")
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit in any script (str.isalnum)
 _NEGATORS = frozenset(
     "not no never nothing nobody none neither nor without cannot cant can't dont don't didnt "
     "didn't isnt isn't wasnt wasn't arent aren't werent weren't wont won't doesnt doesn't "
@@ -45,10 +50,13 @@ CORRECTION_CUE = re.compile(
     r"forget (that|it|the)|no wait|i mean)\b",
     re.IGNORECASE,
 )
+_ANY_CORRECTION = Caseless(CORRECTION_CUE)
 _LAST_TURNS = 2
 # The caller's opening turn is their first with at least this many words: "Two." to an
 # IVR menu or "Hi, yes." is not where the problem is stated.
 _OPENING_MIN_WORDS = 4
+# Distinct words whose character grams are remembered (a call's words recur in the next one).
+_TOKEN_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,32 @@ class DocFeatures:
 
 def _tokens(text: str) -> tuple[list[str], set[int]]:
     """Lower-cased tokens (digits as `<num>`) and the positions that follow , ; : or a dash."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return _tokens_by_offset(text, lowered)
+    # Lower-casing kept every offset, and no character lower-cases into a clause break, so
+    # the clause breaks can be found in the lower-cased text: a token that opens a clause
+    # (other than the first) is one that follows a break.
+    tokens: list[str] = []
+    clause_starts: set[int] = set()
+    for clause in _CLAUSE_BREAK.split(lowered):
+        found = _TOKEN.findall(clause)
+        if found:
+            if tokens:
+                clause_starts.add(len(tokens))
+            tokens.extend(found)
+    if _DIGIT.search(lowered) is None:
+        return tokens, clause_starts
+    return ["<num>" if token.isdigit() else token for token in tokens], clause_starts
+
+
+def _tokens_by_offset(text: str, lowered: str) -> tuple[list[str], set[int]]:
+    """`_tokens` for a text whose lower-cased form has another length (e.g. "İ"): the
+    clause breaks are looked up in `text` at the lower-cased text's offsets."""
     tokens: list[str] = []
     clause_starts: set[int] = set()
     previous_end = 0
-    for match in _TOKEN.finditer(text.lower()):
+    for match in _TOKEN.finditer(lowered):
         if tokens and _CLAUSE_BREAK.search(text, previous_end, match.start()):
             clause_starts.add(len(tokens))
         token = match.group(0)
@@ -88,9 +118,15 @@ def _tokens(text: str) -> tuple[list[str], set[int]]:
     return tokens, clause_starts
 
 
-def _word_features(tokens: list[str], clause_starts: set[int]) -> list[str]:
-    """Words with negation scope marked (it ends at a clause break), and word pairs."""
+def _marked_words(
+    tokens: list[str], clause_starts: set[int]
+) -> tuple[list[str], set[int], list[str]]:
+    """The tokens with negation scope marked (it ends at a clause break), the positions
+    marked as negated, and the words that count towards the call's `DOC:W:` features: plain
+    words and negated ones (`NOT_damaged`), not numbers, pairs or contractions."""
     marked: list[str] = []
+    negated: set[int] = set()
+    vocabulary: list[str] = []
     scope = 0
     for index, token in enumerate(tokens):
         if index in clause_starts:
@@ -98,33 +134,80 @@ def _word_features(tokens: list[str], clause_starts: set[int]) -> list[str]:
         if token in _NEGATORS:
             scope = _NEGATION_SPAN
             marked.append(token)
+            if token.isalpha():
+                vocabulary.append(token)
             continue
         if token in _SCOPE_BREAKERS:
             scope = 0
         if scope > 0:
-            marked.append("NOT_" + token)
+            word = "NOT_" + token
+            marked.append(word)
+            vocabulary.append(word)
+            negated.add(index)
             scope -= 1
         else:
             marked.append(token)
-    features = list(marked)
-    features.extend(f"{a}_{b}" for a, b in itertools.pairwise(marked))
-    return features
+            if token.isalpha():
+                vocabulary.append(token)
+    return marked, negated, vocabulary
+
+
+@lru_cache(maxsize=_TOKEN_CACHE_SIZE)
+def _token_grams(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A token's character 4-grams, plain (`c:`) and negated (`n:`); none for short words
+    and numbers."""
+    if len(token) < 4 or token == "<num>":
+        return (), ()
+    padded = f"<{token}>"
+    grams = [padded[i : i + 4] for i in range(len(padded) - 3)]
+    return tuple(["c:" + gram for gram in grams]), tuple(["n:" + gram for gram in grams])
 
 
 def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
     grams: list[str] = []
     for index, token in enumerate(tokens):
-        if len(token) < 4 or token == "<num>":
-            continue
-        prefix = "n:" if index in negated else "c:"
-        padded = f"<{token}>"
-        grams.extend(prefix + padded[i : i + 4] for i in range(len(padded) - 3))
+        grams.extend(_token_grams(token)[index in negated])
     return grams
 
 
-def _is_word(feature: str) -> bool:
-    """A plain word or a negated one (`NOT_damaged`), not a number, pair or contraction."""
-    return feature.isalpha() or (feature.startswith("NOT_") and "_" not in feature[4:])
+class _Analysis(NamedTuple):
+    """What a sentence's words yield, whoever says them and wherever they fall in the call."""
+
+    tokens: list[str]
+    words: list[str]  # the tokens with negation marked
+    negated: set[int]  # positions inside a negation scope
+    concepts: list[str]
+    vocabulary: list[str]  # the words that count towards the call's `DOC:W:` features
+
+
+def _analyse(text: str) -> _Analysis:
+    """Tokens, negation scope and concepts of one sentence, worked out once whatever
+    features are then built from them."""
+    tokens, clause_starts = _tokens(text)
+    words, negated, vocabulary = _marked_words(tokens, clause_starts)
+    return _Analysis(tokens, words, negated, concepts_in(tokens, negated), vocabulary)
+
+
+def _caller_features(analysis: _Analysis, *, late: bool, first: bool) -> list[str]:
+    words, concepts = analysis.words, analysis.concepts
+    features = [*words, *[f"{a}_{b}" for a, b in itertools.pairwise(words)]]
+    features.extend(_char_grams(analysis.tokens, analysis.negated))
+    features.extend(concepts)
+    if late:
+        features.extend(["L:" + word for word in words])
+        features.extend(["L:" + concept for concept in concepts])
+    if first:
+        features.extend(["F:" + word for word in words])
+        features.extend(["F:" + concept for concept in concepts])
+    return features or ["EMPTY"]
+
+
+def _agent_features(analysis: _Analysis, *, late: bool) -> list[str]:
+    marked = [*analysis.words, *analysis.concepts]
+    features = ["A:" + feature for feature in marked]
+    if late:
+        features.extend(["AL:" + feature for feature in marked])
+    return features or ["A:EMPTY"]
 
 
 def sentence_features(
@@ -133,35 +216,16 @@ def sentence_features(
     """The feature strings of one sentence; `late` adds the last-turns copies, `first` the
     copies for the caller's opening turn (where the problem is usually stated). The
     sentence's words are added to `words_seen` when given."""
-    tokens, clause_starts = _tokens(text)
-    words = _word_features(tokens, clause_starts)
+    analysis = _analyse(text)
     if words_seen is not None:
-        words_seen.update(filter(_is_word, words[: len(tokens)]))
-    negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
-    concepts = concepts_in(tokens, negated)
-    features = words + _char_grams(tokens, negated) + concepts
-    if late:
-        features.extend("L:" + word for word in words[: len(tokens)])
-        features.extend("L:" + concept for concept in concepts)
-    if first:
-        features.extend("F:" + word for word in words[: len(tokens)])
-        features.extend("F:" + concept for concept in concepts)
-    if not features:
-        features.append("EMPTY")
-    return features
+        words_seen.update(analysis.vocabulary)
+    return _caller_features(analysis, late=late, first=first)
 
 
 def agent_features(text: str, *, late: bool) -> list[str]:
     """An agent sentence's words and concepts, marked `A:` (`AL:` copies for the agent's last
     turns, where the agreed remedy is usually read back)."""
-    tokens, clause_starts = _tokens(text)
-    words = _word_features(tokens, clause_starts)
-    negated = {i for i, word in enumerate(words[: len(tokens)]) if word.startswith("NOT_")}
-    marked = [*words[: len(tokens)], *concepts_in(tokens, negated)]
-    features = ["A:" + feature for feature in marked]
-    if late:
-        features.extend("AL:" + feature for feature in marked)
-    return features or ["A:EMPTY"]
+    return _agent_features(_analyse(text), late=late)
 
 
 def split_sentences(
@@ -169,10 +233,13 @@ def split_sentences(
 ) -> list[Sentence]:
     """Exact sentence spans of a turn (trailing spaces trimmed so quotes stay verbatim)."""
     sentences: list[Sentence] = []
+    # A sentence is bounded by spaces or end punctuation, so only a turn that holds a
+    # correction cue can have a sentence that does.
+    corrections = not from_agent and _ANY_CORRECTION.found(text)
     for match in _SENTENCE.finditer(text):
         raw = match.group(0)
         stripped = raw.strip()
-        if not stripped or not any(ch.isalnum() for ch in stripped):
+        if not stripped or not _ALNUM.search(stripped):
             continue
         start = match.start() + (len(raw) - len(raw.lstrip()))
         sentences.append(
@@ -182,7 +249,7 @@ def split_sentences(
                 end=start + len(stripped),
                 text=stripped,
                 position=position,
-                is_correction=not from_agent and bool(CORRECTION_CUE.search(stripped)),
+                is_correction=corrections and _ANY_CORRECTION.found(stripped),
                 from_agent=from_agent,
             )
         )
@@ -219,32 +286,30 @@ def featurize(transcript: Transcript, doc_features: list[str] | None = None) -> 
         0,
     )
     words_seen: set[str] = set()
+    concepts: set[str] = set()  # the agent's marked `A:`
     position = 0
     for turn_index, turn in enumerate(transcript.turns):
         if turn_index in caller_turns:
             position = caller_turns[turn_index]
             late = position >= last_positions
+            first = position == opening
             for sentence in split_sentences(turn_index, turn.text, position):
+                analysis = _analyse(sentence.text)
+                words_seen.update(analysis.vocabulary)
+                concepts.update(analysis.concepts)
                 sentences.append(sentence)
-                features.append(
-                    sentence_features(
-                        sentence.text, late=late, first=position == opening, words_seen=words_seen
-                    )
-                )
+                features.append(_caller_features(analysis, late=late, first=first))
         elif turn.speaker is Speaker.AGENT:
             late = turn_index in last_agent
             for sentence in split_sentences(turn_index, turn.text, position, from_agent=True):
+                analysis = _analyse(sentence.text)
+                concepts.update(["A:" + concept for concept in analysis.concepts])
                 sentences.append(sentence)
-                features.append(agent_features(sentence.text, late=late))
+                features.append(_agent_features(analysis, late=late))
     # Concepts anywhere in the call, once each: a strong cue counts as much in a long
     # call as in a short one (document features are not length-normalised).
-    present = {
-        f"DOC:{f}"
-        for fs in features
-        for f in fs
-        if f.startswith(("CON:", "NOTCON:", "A:CON:", "A:NOTCON:"))
-    }
-    present.update(f"DOC:W:{word}" for word in words_seen)
+    present = {"DOC:" + concept for concept in concepts}
+    present.update(["DOC:W:" + word for word in words_seen])
     if transcript.channel == "chat":
         present.add("DOC:chat")
     return DocFeatures(

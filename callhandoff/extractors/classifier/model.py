@@ -18,6 +18,7 @@ inference needs only numpy.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -150,12 +151,38 @@ class ClassifierModel:
         found = [i for i in map(self.vocabulary.get, features) if i is not None]
         return found or [self._zero_row]
 
-    def _norm(self, flat: IntArray, values: FloatArray) -> float:
+    def _sentence_indexes(self, sentence_features: list[list[str]]) -> tuple[IntArray, IntArray]:
+        """Every sentence's known feature rows, concatenated in order, and how many each has.
+
+        A sentence with no known feature gets the all-zero row; a document with no
+        sentence is one such sentence.
+        """
+        if not sentence_features:
+            return np.array([self._zero_row], dtype=np.int64), np.ones(1, dtype=np.int64)
+        sizes = np.fromiter(map(len, sentence_features), dtype=np.int64)
+        unknown = itertools.repeat(-1)
+        found = np.fromiter(
+            map(self.vocabulary.get, itertools.chain.from_iterable(sentence_features), unknown),
+            dtype=np.int64,
+            count=int(sizes.sum()),
+        )
+        known = found >= 0
+        flat = found[known]
+        sentence = np.repeat(np.arange(len(sizes)), sizes)
+        lengths = np.bincount(sentence[known], minlength=len(sizes))
+        empty = lengths == 0
+        if empty.any():
+            ends = np.cumsum(lengths)
+            flat = np.insert(flat, ends[empty], self._zero_row)
+            lengths[empty] = 1
+        return flat, lengths
+
+    def _norm(self, present: IntArray, position: IntArray, values: FloatArray) -> float:
         """L2 norm of the aggregated sentence-feature counts, as in training.
 
-        Counted over the features present only (not the whole vocabulary).
+        Counted over the features present only (not the whole vocabulary): `present` are
+        the distinct rows, `position` each feature's place among them (`np.unique`).
         """
-        present, position = np.unique(flat, return_inverse=True)
         counts = np.bincount(position, weights=values)
         counts[present == self._zero_row] = 0.0
         norm = float(np.sqrt(np.dot(counts, counts)))
@@ -172,7 +199,8 @@ class ClassifierModel:
     def score(self, doc: DocFeatures) -> dict[str, Prediction]:
         """Every head's prediction for one document."""
         probs, contributions, uniform, preference = self._forward(doc)
-        chosen = self._choose(probs.tolist())
+        probabilities = probs.tolist()
+        chosen = self._choose(probabilities)
         # Evidence: per head, the sentence whose contribution to the chosen label stands
         # out most from its contribution to the head's other labels.
         head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
@@ -183,7 +211,6 @@ class ClassifierModel:
             evidence[agent] = -np.inf  # only the caller's own words are quoted
         best_sentence = np.argmax(evidence, axis=0).tolist()
         has_sentences = bool(doc.sentences)
-        probabilities = probs.tolist()
         return {
             head.name: Prediction(
                 label=head.labels[column - head.offset],
@@ -196,22 +223,16 @@ class ClassifierModel:
 
     def _forward(self, doc: DocFeatures) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Probabilities of every output, per-sentence contributions and sentence weights."""
-        per_sentence = [self._indexes(features) for features in doc.sentence_features]
-        if not per_sentence:
-            per_sentence = [[self._zero_row]]
+        flat, lengths = self._sentence_indexes(doc.sentence_features)
         doc_indexes = self._indexes(doc.doc_features)
-        lengths = np.fromiter(map(len, per_sentence), dtype=np.int64, count=len(per_sentence))
-        flat = np.fromiter(
-            (i for ix in per_sentence for i in ix), dtype=np.int64, count=int(lengths.sum())
-        )
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
         contributions = np.add.reduceat(self._weights[flat], starts, axis=0)  # sentences x outputs
         doc_row = self._weights[doc_indexes].sum(axis=0)
 
-        uniform = np.ones(len(per_sentence), dtype=np.float32)
+        uniform = np.ones(len(lengths), dtype=np.float32)
         preference = uniform
-        if len(doc.sentences) == len(per_sentence):
+        if len(doc.sentences) == len(lengths):
             preference = np.asarray(
                 preference_weights(doc, self.correction_discount), dtype=np.float32
             )
@@ -234,11 +255,12 @@ class ClassifierModel:
         preference: FloatArray,
     ) -> FloatArray:
         """Sentence features L2-normalised, document features added as they are, plus bias."""
+        present, position = np.unique(flat, return_inverse=True)
         ones = np.ones(len(flat), dtype=np.float32)
-        logits = (uniform @ contributions) / self._norm(flat, ones)
+        logits = (uniform @ contributions) / self._norm(present, position, ones)
         if preference is not uniform and (preference != 1.0).any():
             values = np.repeat(preference, lengths).astype(np.float32)
-            preferred = (preference @ contributions) / self._norm(flat, values)
+            preferred = (preference @ contributions) / self._norm(present, position, values)
             logits = np.where(self._preference_outputs, preferred, logits)
         return logits + doc_row + self.bias
 
