@@ -41,7 +41,8 @@ _CHANNELS = (
     (re.compile(r"\b(chat|whatsapp)\b", re.I), ContactChannel.CHAT),
 )
 _ANY_CHANNEL = Caseless(
-    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I)
+    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I),
+    hints=("call", "ring me", "mail", "text", "sms", "chat", "whatsapp"),
 )
 _PREFERRED_TIME = re.compile(
     r"\b(?:call|reach|contact|ring) me\b[^.!?]{0,30}?\b("
@@ -57,8 +58,10 @@ _TIMEZONE = re.compile(
 
 
 # Whole-turn checks: most turns hold none of these cues.
-_ANY_PROMISE = Caseless(_PROMISE)
-_ANY_PREFERRED_TIME = Caseless(_PREFERRED_TIME)
+_ANY_PROMISE = Caseless(_PROMISE, hints=("'ll", " will", "let me", "'ve", " have"))
+_ANY_PREFERRED_TIME = Caseless(
+    _PREFERRED_TIME, hints=("call me", "reach me", "contact me", "ring me")
+)
 _ANY_OWNER = Caseless(
     re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OWNERS), re.I)
 )
