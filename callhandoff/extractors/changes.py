@@ -23,7 +23,8 @@ from callhandoff.schema.transcript import Transcript
 _SENTENCE = re.compile(
     r"(?:[ap]\.m\.|\b(?:mr|mrs|ms|dr|st|no|apt)\.|\d\.\d|[^.!?\n])+[.!?]*", re.IGNORECASE
 )
-_VERB = r"(?:chang|updat|switch|mov|reschedul|correct|swap|push|shift|bump|set)\w*"
+_VERB_STEMS = "chang updat switch mov reschedul correct swap push shift bump set".split()
+_VERB = rf"(?:{'|'.join(_VERB_STEMS)})\w*"
 _SPAN = r"[^!?\n]"
 _FROM_TO = re.compile(
     rf"\b{_VERB}\b(?P<what>{_SPAN}{{0,50}}?)\bfrom\s+(?P<old>{_SPAN}{{1,60}}?)"
@@ -175,7 +176,8 @@ _VERB_OR_CUE = Caseless(
         rf"\b{_VERB}\b|\b(?:tell|ask|leave)\b|unsubscrib|opt(?:ed)? out|stop (?:sending|emailing|"
         r"texting)|no more (?:emails|texts|messages)",
         re.IGNORECASE,
-    )
+    ),
+    hints=(*_VERB_STEMS, "tell", "ask", "leave", "unsubscrib", "opt", "stop ", "no more "),
 )
 _READ_BACK = Caseless(
     re.compile(r"\bfrom\b.+\bto\b|\binstead of\b|\b(?:tell|ask) the\b|\bleave (?:it|the)\b", re.I)

@@ -41,7 +41,8 @@ _CHANNELS = (
     (re.compile(r"\b(chat|whatsapp)\b", re.I), ContactChannel.CHAT),
 )
 _ANY_CHANNEL = Caseless(
-    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I)
+    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _CHANNELS), re.I),
+    hints=("call", "ring me", "mail", "text", "sms", "chat", "whatsapp"),
 )
 _PREFERRED_TIME = re.compile(
     r"\b(?:call|reach|contact|ring) me\b[^.!?]{0,30}?\b("
@@ -54,14 +55,28 @@ _PREFERRED_TIME = re.compile(
 _TIMEZONE = re.compile(
     r"\b((?i:eastern|central|mountain|pacific)|EST|EDT|CST|CDT|MST|MDT|PST|PDT|GMT|BST|CET|IST|UTC)\b"
 )
+# Every zone `_TIMEZONE` finds in ASCII text holds one of these letters as written, or
+# one of these names in any case.
+_ZONE_LETTERS = ("ST", "DT", "GMT", "UTC", "CET")
+_ZONE_NAMES = ("eastern", "central", "mountain", "pacific")
 
 
 # Whole-turn checks: most turns hold none of these cues.
-_ANY_PROMISE = Caseless(_PROMISE)
-_ANY_PREFERRED_TIME = Caseless(_PREFERRED_TIME)
+_ANY_PROMISE = Caseless(_PROMISE, hints=("'ll", " will", "let me", "'ve", " have"))
+_ANY_PREFERRED_TIME = Caseless(
+    _PREFERRED_TIME, hints=("call me", "reach me", "contact me", "ring me")
+)
 _ANY_OWNER = Caseless(
     re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OWNERS), re.I)
 )
+
+
+def _names_a_zone(text: str) -> bool:
+    if text.isascii() and not any(letters in text for letters in _ZONE_LETTERS):
+        low = text.lower()
+        if not any(name in low for name in _ZONE_NAMES):
+            return False
+    return _TIMEZONE.search(text) is not None
 
 
 def _sentences(text: str) -> list[str]:
@@ -90,7 +105,7 @@ def find_follow_up(transcript: Transcript) -> FollowUp:
         has_channel = _ANY_CHANNEL.found(text)
         is_customer = turn.speaker is Speaker.CUSTOMER
         has_time = is_customer and _ANY_PREFERRED_TIME.found(text)
-        has_zone = is_customer and _TIMEZONE.search(text) is not None
+        has_zone = is_customer and _names_a_zone(text)
         if not (is_promise or has_channel or has_time or has_zone):
             continue
         for sentence in _sentences(text):

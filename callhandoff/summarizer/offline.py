@@ -221,7 +221,7 @@ class _Labeller:
         """The values whose binary head `<prefix>:<value>` says yes."""
         found: list[Extracted[E]] = []
         for value in values:
-            head = f"{prefix}:{value.value}"
+            head = f"{prefix}:{value}"
             if head in self.predictions and self.predictions[head].label == "yes":
                 extracted = self._value(head, value)
                 if extracted is not None:

@@ -9,23 +9,24 @@ import pytest
 from callhandoff.extractors.caseless import Caseless
 
 PATTERN = re.compile(r"\b(?:call|ring) me\b|\bsk\w*", re.IGNORECASE)
+TEXTS = [
+    "Please CALL ME back",
+    "please call meat",
+    "Ring me tomorrow",
+    "the SKU is wrong",
+    "nothing to see here",
+    "\u212aeep it",  # Kelvin sign: case-folds to k, so it is not lower-cased away
+    "\u017fkip",  # long s: case-folds to s
+    "İstanbul, call me",  # lower-cases to two characters
+    "",
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Please CALL ME back",
-        "please call meat",
-        "Ring me tomorrow",
-        "the SKU is wrong",
-        "\u212aeep it",  # Kelvin sign: case-folds to k, so it is not lower-cased away
-        "\u017fkip",  # long s: case-folds to s
-        "İstanbul, call me",  # lower-cases to two characters
-        "",
-    ],
-)
+@pytest.mark.parametrize("text", TEXTS)
 def test_found_agrees_with_the_case_insensitive_pattern(text: str) -> None:
-    assert Caseless(PATTERN).found(text) == (PATTERN.search(text) is not None)
+    expected = PATTERN.search(text) is not None
+    assert Caseless(PATTERN).found(text) == expected
+    assert Caseless(PATTERN, hints=("call me", "ring me", "sk")).found(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,9 @@ def test_found_agrees_with_the_case_insensitive_pattern(text: str) -> None:
 def test_patterns_it_cannot_speed_up_are_refused(pattern: re.Pattern[str]) -> None:
     with pytest.raises(ValueError):
         Caseless(pattern)
+
+
+@pytest.mark.parametrize("hints", [("",), ("Call me",)])
+def test_hints_must_be_lower_case_text(hints: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError):
+        Caseless(PATTERN, hints=hints)

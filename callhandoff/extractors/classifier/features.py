@@ -50,7 +50,11 @@ CORRECTION_CUE = re.compile(
     r"forget (that|it|the)|no wait|i mean)\b",
     re.IGNORECASE,
 )
-_ANY_CORRECTION = Caseless(CORRECTION_CUE)
+# Every correction cue holds one of these.
+_CORRECTION_HINTS = (
+    "actually|second thought|my mind|instead|rather|scratch that|forget |no wait|i mean"
+)
+_ANY_CORRECTION = Caseless(CORRECTION_CUE, hints=_CORRECTION_HINTS.split("|"))
 _LAST_TURNS = 2
 # The caller's opening turn is their first with at least this many words: "Two." to an
 # IVR menu or "Hi, yes." is not where the problem is stated.

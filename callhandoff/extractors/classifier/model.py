@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,7 @@ from callhandoff.extractors.classifier.heads import NONE
 
 FloatArray = NDArray[np.float32]
 IntArray = NDArray[np.int64]
+_FROM_AGENT = operator.attrgetter("from_agent")
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ class ClassifierModel:
         head_means = np.add.reduceat(contributions, self._offsets, axis=1) / self._sizes
         sentence_weights = np.where(self._preference_heads, preference[:, None], uniform[:, None])
         evidence = (contributions[:, chosen] - head_means) * sentence_weights
-        agent = np.fromiter((s.from_agent for s in doc.sentences), dtype=bool)
+        agent = np.fromiter(map(_FROM_AGENT, doc.sentences), dtype=bool, count=len(doc.sentences))
         if len(agent) == len(evidence) and not agent.all():
             evidence[agent] = -np.inf  # only the caller's own words are quoted
         best_sentence = np.argmax(evidence, axis=0).tolist()
