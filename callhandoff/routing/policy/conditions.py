@@ -16,7 +16,7 @@ A value written `$name` is the threshold `name` from the policy's `thresholds:`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from callhandoff.exceptions import ConfigError
@@ -69,6 +69,8 @@ FACTS: dict[str, str] = {
 _OPERATORS = {"eq", "ne", "in", "not_in", "any_in", "none_in", "lt", "lte", "gt", "gte", "empty"}
 _COMBINATORS = {"any", "all", "not"}
 _SET_OPERATORS = {"in", "not_in", "any_in", "none_in"}
+#: Outcomes a condition remembers before its memo is dropped.
+_MEMO_SIZE = 4096
 
 
 def _resolve(value: Any, thresholds: Mapping[str, Any], where: str) -> Any:
@@ -152,11 +154,38 @@ class _Test:
         return bool(actual >= expected)
 
 
+def _memo_key(value: Any) -> Any:
+    """A hashable stand-in for a fact's value that tells True from 1 and 1 from 1.0."""
+    if isinstance(value, list):
+        return (list, tuple(value))
+    return (type(value), value)
+
+
 @dataclass(frozen=True)
 class Condition:
-    """A checked `when:` mapping, ready to evaluate: every part must hold (AND)."""
+    """A checked `when:` mapping, ready to evaluate: every part must hold (AND).
+
+    `facts` names every fact the condition reads. Calls repeat the same few values
+    (intent, flags, matched or not), so `check` remembers the outcome per combination
+    of those values (a bounded memo that is dropped when full).
+    """
 
     parts: tuple[_Test | _Not | _Group, ...]
+    facts: tuple[str, ...] = ()
+    _memo: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def check(self, facts: Mapping[str, Any]) -> tuple[bool, list[str]]:
+        """`evaluate`, answered from the memo when these values were seen before."""
+        key = tuple(_memo_key(facts.get(name)) for name in self.facts)
+        found = self._memo.get(key)
+        if found is None:
+            holds, trace = self.evaluate(facts)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = (holds, tuple(trace))
+        return found[0], list(found[1])
 
     def evaluate(
         self, facts: Mapping[str, Any], shown: dict[str, str] | None = None
@@ -243,4 +272,19 @@ def compile_condition(when: Any, thresholds: Mapping[str, Any], where: str) -> C
             parts.append(_leaf(key, "in", _resolve(test, thresholds, where)))
         else:
             parts.append(_leaf(key, "eq", _resolve(test, thresholds, where)))
-    return Condition(tuple(parts))
+    return Condition(tuple(parts), tuple(dict.fromkeys(_facts_read(parts))))
+
+
+def _facts_read(
+    parts: tuple[_Test | _Not | _Group, ...] | list[_Test | _Not | _Group],
+) -> list[str]:
+    names: list[str] = []
+    for part in parts:
+        if isinstance(part, _Test):
+            names.append(part.fact)
+        elif isinstance(part, _Not):
+            names.extend(part.condition.facts)
+        else:
+            for item in part.items:
+                names.extend(item.facts)
+    return names

@@ -89,9 +89,8 @@ def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
 def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     """Apply every rule of `policy` to `facts` and pick the decision by precedence."""
     evaluated: list[tuple[Rule, bool, list[str]]] = []
-    shown: dict[str, str] = {}
     for rule in policy.active_rules():
-        fired, tests = policy.compiled[rule.id].evaluate(facts, shown)
+        fired, tests = policy.compiled[rule.id].check(facts)
         evaluated.append((rule, fired, tests))
     suppressed: dict[str, str] = {}
     for rule, fired, _ in evaluated:
