@@ -67,7 +67,11 @@ _ANY_PREFERRED_TIME = Caseless(
     _PREFERRED_TIME, hints=("call me", "reach me", "contact me", "ring me")
 )
 _ANY_OWNER = Caseless(
-    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OWNERS), re.I)
+    re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OWNERS), re.I),
+    hints=(
+        *("manager", "supervisor", "technician", "installer", "engineer", "courier"),
+        *("delivery partner", "logistics", "seller", "vendor", "designer", "creator", " team"),
+    ),
 )
 
 
@@ -94,23 +98,19 @@ def _extracted(value: str, turn: int, quote: str, confidence: float, rule: str) 
 
 def find_follow_up(transcript: Transcript) -> FollowUp:
     """The agent's last promise, its owner, the contact channel and the caller's preferred time."""
-    promises: list[tuple[int, str]] = []  # (turn, sentence) of every promise, in order
     channel: Extracted[ContactChannel] | None = None
     preferred: Extracted[str] | None = None
     timezone: Extracted[str] | None = None
     for index, turn in enumerate(transcript.turns):
         text = turn.text
         # Whole-turn checks first: most turns hold none of these cues.
-        is_promise = turn.speaker is Speaker.AGENT and _ANY_PROMISE.found(text)
         has_channel = _ANY_CHANNEL.found(text)
         is_customer = turn.speaker is Speaker.CUSTOMER
         has_time = is_customer and _ANY_PREFERRED_TIME.found(text)
         has_zone = is_customer and _names_a_zone(text)
-        if not (is_promise or has_channel or has_time or has_zone):
+        if not (has_channel or has_time or has_zone):
             continue
         for sentence in _sentences(text):
-            if is_promise and _ANY_PROMISE.found(sentence):
-                promises.append((index, sentence))
             if has_channel:
                 for pattern, kind in _CHANNELS:
                     if pattern.search(sentence):
@@ -125,25 +125,48 @@ def find_follow_up(transcript: Transcript) -> FollowUp:
                 preferred = _extracted(match.group(1), index, sentence, 0.75, "preferred_time")
             if has_zone and (zone := _TIMEZONE.search(sentence)):
                 timezone = _extracted(zone.group(1), index, sentence, 0.7, "timezone")
-    promise: Extracted[str] | None = None
-    if promises:
-        index, sentence = promises[-1]
-        promise = _extracted(sentence, index, sentence, 0.7, "promise")
+    promise, owner = _promise_and_owner(transcript)
     return FollowUp(
         preferred_time=preferred,
         timezone=timezone,
         contact_channel=channel,
         promise=promise,
-        owner=_owner(promises),
+        owner=owner,
     )
 
 
-def _owner(promises: list[tuple[int, str]]) -> Extracted[str] | None:
-    """Who the follow-up is with: named in the last promise that names anyone."""
-    for index, sentence in reversed(promises):
-        if not _ANY_OWNER.found(sentence):
+def _promise_and_owner(
+    transcript: Transcript,
+) -> tuple[Extracted[str] | None, Extracted[str] | None]:
+    """The agent's last promise, and who the follow-up is with: named in the last promise
+    that names anyone. Read from the end of the call, where both usually are."""
+    promise: Extracted[str] | None = None
+    owner: Extracted[str] | None = None
+    turns = transcript.turns
+    for index in range(len(turns) - 1, -1, -1):
+        turn = turns[index]
+        if turn.speaker is not Speaker.AGENT:
             continue
-        for pattern, name in _OWNERS:
-            if pattern.search(sentence):
-                return _extracted(name, index, sentence, 0.65, "owner")
+        text = turn.text
+        # Only a turn that names someone can name the owner (a sentence's words are its turn's).
+        look_for_owner = owner is None and _ANY_OWNER.found(text)
+        if not (promise is None or look_for_owner) or not _ANY_PROMISE.found(text):
+            continue
+        for sentence in reversed(_sentences(text)):
+            if not _ANY_PROMISE.found(sentence):
+                continue
+            if promise is None:
+                promise = _extracted(sentence, index, sentence, 0.7, "promise")
+            if look_for_owner and (name := _owner_named(sentence)) is not None:
+                owner = _extracted(name, index, sentence, 0.65, "owner")
+                break
+        if promise is not None and owner is not None:
+            break
+    return promise, owner
+
+
+def _owner_named(sentence: str) -> str | None:
+    for pattern, name in _OWNERS:
+        if pattern.search(sentence):
+            return name
     return None

@@ -179,13 +179,12 @@ class ClassifierModel:
             lengths[empty] = 1
         return flat, lengths
 
-    def _norm(self, present: IntArray, position: IntArray, values: FloatArray) -> float:
+    def _norm(self, present: IntArray, counts: NDArray[np.float64]) -> float:
         """L2 norm of the aggregated sentence-feature counts, as in training.
 
         Counted over the features present only (not the whole vocabulary): `present` are
-        the distinct rows, `position` each feature's place among them (`np.unique`).
+        the distinct rows in order, `counts` how much each weighs in the document.
         """
-        counts = np.bincount(position, weights=values)
         counts[present == self._zero_row] = 0.0
         norm = float(np.sqrt(np.dot(counts, counts)))
         return norm if norm > 0 else 1.0
@@ -257,12 +256,13 @@ class ClassifierModel:
         preference: FloatArray,
     ) -> FloatArray:
         """Sentence features L2-normalised, document features added as they are, plus bias."""
-        present, position = np.unique(flat, return_inverse=True)
-        ones = np.ones(len(flat), dtype=np.float32)
-        logits = (uniform @ contributions) / self._norm(present, position, ones)
+        present, counts = np.unique(flat, return_counts=True)
+        logits = (uniform @ contributions) / self._norm(present, counts.astype(np.float64))
         if preference is not uniform and (preference != 1.0).any():
             values = np.repeat(preference, lengths).astype(np.float32)
-            preferred = (preference @ contributions) / self._norm(present, position, values)
+            position = np.unique(flat, return_inverse=True)[1]
+            weighted = np.asarray(np.bincount(position, weights=values), dtype=np.float64)
+            preferred = (preference @ contributions) / self._norm(present, weighted)
             logits = np.where(self._preference_outputs, preferred, logits)
         return logits + doc_row + self.bias
 
