@@ -100,7 +100,8 @@ def _field_for(what: str, sentence: str, new_value: str, transcript: Transcript)
 
 
 def _mentions_booking(transcript: Transcript) -> bool:
-    """A time said anywhere in a call about an appointment is the appointment's."""
+    """True when the call speaks of an appointment, booking or visit (a new time is then
+    the booking's, not the delivery's)."""
     return any(_BOOKING_WORDS.found(turn.text) for turn in transcript.turns)
 
 

@@ -128,6 +128,8 @@ def _marked_words(
     """The tokens with negation scope marked (it ends at a clause break), the positions
     marked as negated, and the words that count towards the call's `DOC:W:` features: plain
     words and negated ones (`NOT_damaged`), not numbers, pairs or contractions."""
+    if _NEGATORS.isdisjoint(tokens):  # most sentences: nothing to mark
+        return tokens, set(), [token for token in tokens if token.isalpha()]
     marked: list[str] = []
     negated: set[int] = set()
     vocabulary: list[str] = []
@@ -169,6 +171,10 @@ def _token_grams(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _char_grams(tokens: list[str], negated: set[int]) -> list[str]:
     grams: list[str] = []
+    if not negated:
+        for token in tokens:
+            grams.extend(_token_grams(token)[0])
+        return grams
     for index, token in enumerate(tokens):
         grams.extend(_token_grams(token)[index in negated])
     return grams
