@@ -4,9 +4,9 @@
 `decide_call`, and writes the call, its transcript version, the extraction, the
 decision and the outbox row or review item, committing once per batch: calls the
 store has never seen are written together (`save_new_calls`), a call ID seen
-before with `save_routing`, in input order. Routing the same transcript again writes nothing and
-returns what was decided; a changed transcript for the same call ID becomes a
-new version whose action supersedes the pending one.
+before with `save_routing`, in input order. Routing the same transcript again
+writes nothing and returns what was decided; a changed transcript for the same
+call ID becomes a new version whose action supersedes the pending one.
 """
 
 from __future__ import annotations

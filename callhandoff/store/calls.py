@@ -46,8 +46,6 @@ def _insert_returning_ids(
     connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
     """Insert `rows` in one statement; their new ids, in the order of `rows`."""
-    if len(rows) == 1:
-        return [_new_id(connection.execute(table.insert(), rows[0]))]
     returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     return [int(i) for i in connection.execute(returning, list(rows)).scalars()]
 

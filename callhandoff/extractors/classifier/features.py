@@ -199,6 +199,8 @@ def _analyse(text: str) -> _Analysis:
 
 
 def _caller_features(analysis: _Analysis, *, late: bool, first: bool) -> list[str]:
+    """The feature strings of a caller's sentence; `late` adds the last-turns copies,
+    `first` the copies for the caller's opening turn (where the problem is usually stated)."""
     words, concepts = analysis.words, analysis.concepts
     features = [*words, *[f"{a}_{b}" for a, b in itertools.pairwise(words)]]
     features.extend(_char_grams(analysis.tokens, analysis.negated))
@@ -213,29 +215,13 @@ def _caller_features(analysis: _Analysis, *, late: bool, first: bool) -> list[st
 
 
 def _agent_features(analysis: _Analysis, *, late: bool) -> list[str]:
+    """An agent sentence's words and concepts, marked `A:` (`AL:` copies for the agent's last
+    turns, where the agreed remedy is usually read back)."""
     marked = [*analysis.words, *analysis.concepts]
     features = ["A:" + feature for feature in marked]
     if late:
         features.extend(["AL:" + feature for feature in marked])
     return features or ["A:EMPTY"]
-
-
-def sentence_features(
-    text: str, *, late: bool, first: bool = False, words_seen: set[str] | None = None
-) -> list[str]:
-    """The feature strings of one sentence; `late` adds the last-turns copies, `first` the
-    copies for the caller's opening turn (where the problem is usually stated). The
-    sentence's words are added to `words_seen` when given."""
-    analysis = _analyse(text)
-    if words_seen is not None:
-        words_seen.update(analysis.vocabulary)
-    return _caller_features(analysis, late=late, first=first)
-
-
-def agent_features(text: str, *, late: bool) -> list[str]:
-    """An agent sentence's words and concepts, marked `A:` (`AL:` copies for the agent's last
-    turns, where the agreed remedy is usually read back)."""
-    return _agent_features(_analyse(text), late=late)
 
 
 def split_sentences(

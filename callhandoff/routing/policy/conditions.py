@@ -192,7 +192,7 @@ class Condition:
     ) -> tuple[bool, list[str]]:
         """(holds, trace): the trace says, per test, the fact's value, the test and the outcome.
 
-        `shown` caches how each fact's value is written, across the rules of one decision.
+        `shown` caches how each fact's value is written, across the nested parts.
         """
         shown = {} if shown is None else shown
         trace: list[str] = []
