@@ -176,8 +176,11 @@ def phone_national_digits(e164: str) -> str | None:
 
 def fold(value: str) -> str:
     """Lower-case, accent-free words, single-spaced: `Chloé  O'Dea` → `chloe odea`."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if value.isascii():  # nothing to decompose (the usual case)
+        plain = value
+    else:
+        decomposed = unicodedata.normalize("NFKD", value)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = plain.replace("'", "").replace("\u2019", "")
     return _NOT_WORD.sub(" ", plain.casefold()).strip()
 

@@ -23,6 +23,8 @@ from callhandoff.summarizer.base import ExtractionBackend
 
 #: Transcripts sent to a worker at a time: large enough to amortise the hand-over.
 CHUNK = 32
+#: Chunks queued per worker: enough to keep the workers busy while the parent routes a batch.
+IN_FLIGHT = 6
 
 
 class _Worker:
@@ -66,7 +68,7 @@ def extract_in_workers(
         initargs=(settings.model_dump_json(),),
     ) as pool:
         while True:
-            while len(in_flight) < 2 * workers:
+            while len(in_flight) < IN_FLIGHT * workers:
                 chunk = list(islice(source, CHUNK))
                 if not chunk:
                     break

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from callhandoff.normalize import digit_key, email_key, fold, id_key, name_key, phone_e164
 
@@ -32,6 +37,14 @@ def test_emails_are_lower_cased_and_checked() -> None:
 def test_names_fold_accents_apostrophes_and_word_order() -> None:
     assert fold("Chloé  O'Dea") == "chloe odea"
     assert name_key("O'Connell, Maria") == name_key("maria oconnell")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_folding_plain_ascii_takes_no_shortcut_in_what_it_returns(value: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", value)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = plain.replace("'", "").replace("\u2019", "")
+    assert fold(value) == re.sub(r"[^0-9a-z]+", " ", plain.casefold()).strip()
 
 
 def test_a_number_written_in_a_regions_layout_is_not_reread_abroad() -> None:

@@ -27,7 +27,7 @@ from callhandoff.routing.match_types import (
     MatchOutcome,
     MatchSettings,
 )
-from callhandoff.routing.said import Said, SaidValue, said_in
+from callhandoff.routing.said import Said, SaidValue, said_in, wanted
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import FieldAgreement, MatchField, RecordMatch
 from callhandoff.schema.transcript import Transcript
@@ -90,7 +90,35 @@ class Matcher:
         reference: datetime,
     ) -> MatchOutcome:
         """Search the directory for this call and score how sure the match is."""
-        said = said_in(handoff, transcript, self.regions)
+        return self._match(
+            connection, handoff, transcript, reference, said_in(handoff, transcript, self.regions)
+        )
+
+    def match_many(
+        self,
+        connection: Connection,
+        calls: Sequence[tuple[Handoff, Transcript | None, datetime]],
+    ) -> list[MatchOutcome]:
+        """`match` for each call, the directory read for all of them at once up front."""
+        saids = [said_in(handoff, transcript, self.regions) for handoff, transcript, _ in calls]
+        reads = wanted(
+            (handoff.destination.value, said)
+            for (handoff, _, _), said in zip(calls, saids, strict=True)
+        )
+        with self.lookup.prefetched(connection, reads):
+            return [
+                self._match(connection, handoff, transcript, reference, said)
+                for (handoff, transcript, reference), said in zip(calls, saids, strict=True)
+            ]
+
+    def _match(
+        self,
+        connection: Connection,
+        handoff: Handoff,
+        transcript: Transcript | None,
+        reference: datetime,
+        said: Said,
+    ) -> MatchOutcome:
         destination = handoff.destination.value
         st = _State()
         self._by_record_ids(connection, destination, said, st)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.routing.decide import Routed, decide_call
 from callhandoff.routing.match import Matcher
+from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.facts import History
 from callhandoff.routing.policy.file import Policy, load_policy
 from callhandoff.schema.enums import DecisionKind
@@ -110,23 +111,41 @@ class Router:
     def _route_batch(
         self, connection: Connection, batch: list[tuple[CallResult, Transcript]]
     ) -> list[CallResult]:
-        """Route a batch in order. Calls the store has never seen are written together;
-        a call ID seen before (in the store or earlier in the batch) is routed on its own
-        after what came before it is written, so it sees its own history."""
-        known = calls.known_call_ids(connection, [call.call_id for call, _ in batch])
+        """Route a batch in order. Calls the store has never seen are matched together and
+        written together; a call ID seen before (in the store or earlier in the batch) is
+        routed on its own after what came before it is written, so it sees its own history."""
+        seen = calls.known_call_ids(connection, [call.call_id for call, _ in batch])
+        fresh: dict[int, datetime] = {}  # position in the batch -> reference time
+        for position, (call, transcript) in enumerate(batch):
+            if call.call_id not in seen:
+                seen.add(call.call_id)
+                fresh[position] = transcript.reference_time(self.clock())
+        outcomes = dict(
+            zip(
+                fresh,
+                self.matcher.match_many(
+                    connection,
+                    [
+                        (batch[p][0].handoff, batch[p][1], reference)
+                        for p, reference in fresh.items()
+                    ],
+                ),
+                strict=True,
+            )
+        )
         results: list[CallResult] = []
-        fresh: list[RoutingWrite] = []
-        for call, transcript in batch:
-            if call.call_id in known:
-                calls.save_new_calls(connection, fresh, self.clock())
-                fresh = []
+        writes: list[RoutingWrite] = []
+        for position, (call, transcript) in enumerate(batch):
+            outcome = outcomes.get(position)
+            if outcome is None:
+                calls.save_new_calls(connection, writes, self.clock())
+                writes = []
                 results.append(self._route(connection, call, transcript))
                 continue
-            known.add(call.call_id)
-            routed = self.decide(connection, call.handoff, transcript, History(), self.clock())
-            fresh.append(_write(call, transcript, routed))
+            routed = self._decided(call.handoff, transcript, outcome, History(), fresh[position])
+            writes.append(_write(call, transcript, routed))
             results.append(_filled(call, routed))
-        calls.save_new_calls(connection, fresh, self.clock())
+        calls.save_new_calls(connection, writes, self.clock())
         return results
 
     def _unchanged(self, previous: Prior) -> DecisionRow | None:
@@ -179,6 +198,17 @@ class Router:
         """Match the call's records and decide it, writing nothing (approved by `reviewer`)."""
         reference = transcript.reference_time(now)
         outcome = self.matcher.match(connection, handoff, transcript, reference)
+        return self._decided(handoff, transcript, outcome, history, reference, reviewer)
+
+    def _decided(
+        self,
+        handoff: Handoff,
+        transcript: Transcript,
+        outcome: MatchOutcome,
+        history: History,
+        reference: datetime,
+        reviewer: str | None = None,
+    ) -> Routed:
         return decide_call(
             handoff,
             transcript,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from callhandoff.normalize import email_key, phone_e164
+from callhandoff.normalize import email_key, id_key, phone_e164
 from callhandoff.schema.handoff import Extracted, Handoff
 from callhandoff.schema.transcript import Transcript
+from callhandoff.store.lookup import Wanted
 
 #: Handoff paths whose drop by the grounding check lowers the match confidence.
 IDENTIFIER_PATHS = (
@@ -95,3 +96,19 @@ def said_in(handoff: Handoff, transcript: Transcript | None, regions: Sequence[s
         }
     )
     return said
+
+
+def wanted(calls: Iterable[tuple[str, Said]]) -> Wanted:
+    """Every directory read the matcher may make for these (destination, said) calls."""
+    reads = Wanted()
+    for destination, said in calls:
+        reads.orders.update((destination, value.value) for value in said.order_ids)
+        if said.customer_id is not None:
+            reads.customers.add(said.customer_id.value)
+        for phone in (said.phone.value if said.phone else None, said.caller_id):
+            if phone:
+                reads.phones.add((destination, phone))
+        if said.email is not None:
+            reads.emails.add((destination, said.email.value))
+        reads.products.update((destination, id_key(sku)) for sku in said.skus)
+    return reads

@@ -1,12 +1,20 @@
 """Indexed reads of the store directory for the matcher.
 
-Each method is one indexed query. The only in-memory structures are the
-per-destination name and product-name lists that fuzzy matching scans; they are
-built on first use and kept for the life of the `DirectoryLookup`.
+Every read is written once, for many keys at a time (`... IN (...)`): a single
+call's lookup is the same query with one key. For a batch of calls the router
+first says everything they will look up (`Wanted`), and `prefetched` reads it
+with a handful of queries (orders, their items, customers, products) and keeps
+the records for the batch; lookups inside it are answered from memory, and
+whatever it did not foresee is read then and kept too. The only structures kept
+longer are the per-destination name and product-name lists that fuzzy matching
+scans; they are built on first use and kept for the life of the `DirectoryLookup`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -25,24 +33,23 @@ from callhandoff.store.records import (
 )
 from callhandoff.store.tables import bookings, customers, order_items, orders, products
 
-# Orders with the id first (rank 0), then orders with its digits: each half one index seek.
-_ORDER_BY_KEY_OR_DIGITS = (
-    sa.union_all(
-        sa.select(orders, sa.literal(0).label("rank")).where(
-            orders.c.destination == sa.bindparam("destination"),
-            orders.c.order_key == sa.bindparam("key"),
-        ),
-        sa.select(orders, sa.literal(1).label("rank")).where(
-            orders.c.destination == sa.bindparam("destination"),
-            orders.c.order_digits == sa.bindparam("digits"),
-        ),
-    )
-    .order_by("rank")
-    .limit(2)
-)
+#: Customers returned for one phone or e-mail (more means the caller is ambiguous anyway).
+SHARED_CONTACT_LIMIT = 5
+
+# Orders with one of the ids (rank 0), then orders with one of the digit strings (rank 1).
+_ORDERS_BY_KEY_OR_DIGITS = sa.union_all(
+    sa.select(orders, sa.literal(0).label("rank")).where(
+        orders.c.destination == sa.bindparam("destination"),
+        orders.c.order_key.in_(sa.bindparam("keys", expanding=True)),
+    ),
+    sa.select(orders, sa.literal(1).label("rank")).where(
+        orders.c.destination == sa.bindparam("destination"),
+        orders.c.order_digits.in_(sa.bindparam("digits", expanding=True)),
+    ),
+).order_by("rank", "order_id")
 _ITEMS = (
     sa.select(order_items)
-    .where(order_items.c.order_id == sa.bindparam("order_id"))
+    .where(order_items.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
     .order_by(order_items.c.id)
 )
 _ORDERS_OF = (
@@ -51,23 +58,18 @@ _ORDERS_OF = (
     .order_by(orders.c.purchased_at.desc(), orders.c.order_id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
-_CUSTOMER = sa.select(customers).where(customers.c.customer_id == sa.bindparam("customer_id"))
-_BY_PHONE = (
-    sa.select(customers)
+_CUSTOMERS = sa.select(customers).where(
+    customers.c.customer_id.in_(sa.bindparam("customer_ids", expanding=True))
+)
+_CUSTOMERS_BY = {
+    column: sa.select(customers)
     .where(
         customers.c.destination == sa.bindparam("destination"),
-        customers.c.phone == sa.bindparam("value"),
+        customers.c[column].in_(sa.bindparam("values", expanding=True)),
     )
-    .limit(5)
-)
-_BY_EMAIL = (
-    sa.select(customers)
-    .where(
-        customers.c.destination == sa.bindparam("destination"),
-        customers.c.email == sa.bindparam("value"),
-    )
-    .limit(5)
-)
+    .order_by(customers.c[column], customers.c.customer_id)
+    for column in ("phone", "email")
+}
 _BOOKING = sa.select(bookings).where(
     bookings.c.destination == sa.bindparam("destination"),
     bookings.c.booking_key == sa.bindparam("key"),
@@ -76,6 +78,36 @@ _PRODUCTS = sa.select(products).where(
     products.c.destination == sa.bindparam("destination"),
     products.c.sku_key.in_(sa.bindparam("keys", expanding=True)),
 )
+
+#: Keys in one `IN (...)` list: well under every database's limit on bound values.
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+@dataclass
+class Wanted:
+    """What a batch of calls will look up: (destination, value) pairs and customer ids."""
+
+    orders: set[tuple[str, str]] = field(default_factory=set)  # the order ids as said
+    customers: set[str] = field(default_factory=set)
+    phones: set[tuple[str, str]] = field(default_factory=set)  # E.164
+    emails: set[tuple[str, str]] = field(default_factory=set)  # lower-case
+    products: set[tuple[str, str]] = field(default_factory=set)  # SKU keys
+
+
+@dataclass
+class _Memo:
+    """Records read during one batch, by what they were looked up with (None: not found)."""
+
+    orders: dict[tuple[str, str], OrderRecord | None] = field(default_factory=dict)
+    customers: dict[str, CustomerRecord | None] = field(default_factory=dict)
+    contacts: dict[tuple[str, str, str], list[CustomerRecord]] = field(default_factory=dict)
+    products: dict[tuple[str, str], ProductRecord | None] = field(default_factory=dict)
+    orders_of: dict[tuple[str, int], list[OrderRecord]] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,56 +118,91 @@ class NameIndex:
     ids: list[str] = field(default_factory=list)
 
 
+def _by_destination(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for destination, value in pairs:
+        grouped[destination].add(value)
+    return {destination: sorted(values) for destination, values in grouped.items()}
+
+
 class DirectoryLookup:
     """Directory reads scoped to one destination at a time (statements are built once)."""
 
     def __init__(self) -> None:
         self._names: dict[str, NameIndex] = {}
         self._product_names: dict[str, NameIndex] = {}
+        self._memo: _Memo | None = None
 
+    # ------------------------------------------------------------------ a batch at a time
+    @contextmanager
+    def prefetched(self, connection: Connection, wanted: Wanted) -> Iterator[None]:
+        """Read what a batch wants up front and answer every lookup inside from memory."""
+        memo = _Memo()
+        for destination, said in _by_destination(wanted.orders).items():
+            found = self._load_orders(connection, destination, said)
+            memo.orders.update(((destination, id_key(s)), found.get(s)) for s in said if id_key(s))
+        owners = {o.customer_id for o in memo.orders.values() if o and o.customer_id}
+        ids = sorted({i.strip() for i in wanted.customers} | owners)
+        memo.customers.update(self._load_customers(connection, ids))
+        for column, pairs in (("phone", wanted.phones), ("email", wanted.emails)):
+            for destination, values in _by_destination(pairs).items():
+                found_by = self._load_customers_by(connection, destination, column, values)
+                memo.contacts.update(((column, destination, v), found_by[v]) for v in values)
+        skus = set(wanted.products)
+        skus |= {
+            (o.destination, item.sku_key) for o in memo.orders.values() if o for item in o.items
+        }
+        for destination, keys in _by_destination(skus).items():
+            catalogue = self._load_products(connection, destination, keys)
+            memo.products.update(((destination, k), catalogue.get(k)) for k in keys)
+        self._memo = memo
+        try:
+            yield
+        finally:
+            self._memo = None
+
+    # ------------------------------------------------------------------ one call's reads
     def order(self, connection: Connection, destination: str, said: str) -> OrderRecord | None:
-        """The order whose id is `said` (punctuation-blind), else the one with its digits.
-
-        One query finds both: rows with the id come first and the first wins; by digits
-        only when they name exactly one order.
-        """
+        """The order whose id is `said` (punctuation-blind), else the only one with its digits."""
         key = id_key(said)
         if not key:
             return None
-        digits = digit_key(said)
-        found = (
-            connection.execute(
-                _ORDER_BY_KEY_OR_DIGITS, {"destination": destination, "key": key, "digits": digits}
-            )
-            .mappings()
-            .all()
-        )
-        if not found:
-            return None
-        row = found[0]
-        if row["order_key"] != key and len(found) != 1:
-            return None  # the digits name more than one order
-        return self._with_items(connection, row)
-
-    def _with_items(self, connection: Connection, row: sa.RowMapping) -> OrderRecord:
-        items = connection.execute(_ITEMS, {"order_id": row["order_id"]}).mappings().all()
-        return order_from(row, items)
+        memo = self._memo
+        if memo is not None and (destination, key) in memo.orders:
+            return memo.orders[(destination, key)]
+        found = self._load_orders(connection, destination, [said]).get(said)
+        if memo is not None:
+            memo.orders[(destination, key)] = found
+        return found
 
     def orders_of(
         self, connection: Connection, customer_id: str, limit: int = 50
     ) -> list[OrderRecord]:
         """The customer's most recent orders, newest first, with their items."""
+        memo = self._memo
+        if memo is not None and (customer_id, limit) in memo.orders_of:
+            return memo.orders_of[(customer_id, limit)]
         rows = (
             connection.execute(_ORDERS_OF, {"customer_id": customer_id, "limit": limit})
             .mappings()
             .all()
         )
-        return [self._with_items(connection, row) for row in rows]
+        items = self._load_items(connection, [row["order_id"] for row in rows])
+        recent = [order_from(row, items[row["order_id"]]) for row in rows]
+        if memo is not None:
+            memo.orders_of[(customer_id, limit)] = recent
+        return recent
 
     def customer(self, connection: Connection, customer_id: str) -> CustomerRecord | None:
         """The customer with exactly this id."""
-        row = connection.execute(_CUSTOMER, {"customer_id": customer_id.strip()}).mappings().first()
-        return customer_from(row) if row is not None else None
+        customer_id = customer_id.strip()
+        memo = self._memo
+        if memo is not None and customer_id in memo.customers:
+            return memo.customers[customer_id]
+        found = self._load_customers(connection, [customer_id])[customer_id]
+        if memo is not None:
+            memo.customers[customer_id] = found
+        return found
 
     def customers_by(
         self,
@@ -147,17 +214,18 @@ class DirectoryLookup:
     ) -> list[CustomerRecord]:
         """Customers with this E.164 phone or lower-case email (at most a few)."""
         if phone is not None:
-            statement, value = _BY_PHONE, phone
+            column, value = "phone", phone
         elif email is not None:
-            statement, value = _BY_EMAIL, email
+            column, value = "email", email
         else:
             return []
-        rows = (
-            connection.execute(statement, {"destination": destination, "value": value})
-            .mappings()
-            .all()
-        )
-        return [customer_from(row) for row in rows]
+        memo = self._memo
+        if memo is not None and (column, destination, value) in memo.contacts:
+            return memo.contacts[(column, destination, value)]
+        found = self._load_customers_by(connection, destination, column, [value])[value]
+        if memo is not None:
+            memo.contacts[(column, destination, value)] = found
+        return found
 
     def booking(self, connection: Connection, destination: str, said: str) -> BookingRecord | None:
         """The booking whose reference is `said`, punctuation-blind."""
@@ -175,15 +243,89 @@ class DirectoryLookup:
         self, connection: Connection, destination: str, keys: list[str]
     ) -> dict[str, ProductRecord]:
         """sku_key -> product for the keys that exist in the catalogue."""
-        if not keys:
-            return {}
-        rows = (
-            connection.execute(_PRODUCTS, {"destination": destination, "keys": keys})
-            .mappings()
-            .all()
-        )
-        return {id_key(row["sku"]): product_from(row) for row in rows}
+        memo = self._memo
+        known = memo.products if memo is not None else {}
+        missing = [key for key in keys if (destination, key) not in known]
+        found = self._load_products(connection, destination, missing) if missing else {}
+        if memo is not None:
+            memo.products.update(((destination, key), found.get(key)) for key in missing)
+        for key in keys:
+            product = known.get((destination, key))
+            if product is not None:
+                found[key] = product
+        return found
 
+    # ------------------------------------------------------------------ the queries
+    def _load_orders(
+        self, connection: Connection, destination: str, said: Sequence[str]
+    ) -> dict[str, OrderRecord]:
+        """The order each said id names: the one with that id, else the only one with its
+        digits (digits several orders share name none). Ids naming no order are left out."""
+        wanted = {s: (key, digit_key(s)) for s in said if (key := id_key(s))}
+        by_key: dict[str, sa.RowMapping] = {}
+        by_digits: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
+        for chunk in _chunks(list(wanted)):
+            parameters = {
+                "destination": destination,
+                "keys": sorted({wanted[s][0] for s in chunk}),
+                "digits": sorted({digits for s in chunk if (digits := wanted[s][1])}),
+            }
+            for row in connection.execute(_ORDERS_BY_KEY_OR_DIGITS, parameters).mappings():
+                if row["rank"] == 0:
+                    by_key.setdefault(row["order_key"], row)
+                else:
+                    by_digits[row["order_digits"]][row["order_id"]] = row
+        rows: dict[str, sa.RowMapping] = {}
+        for s, (key, digits) in wanted.items():
+            same_digits = by_digits.get(digits, {}) if digits is not None else {}
+            if key in by_key:
+                rows[s] = by_key[key]
+            elif len(same_digits) == 1:
+                rows[s] = next(iter(same_digits.values()))
+        items = self._load_items(connection, sorted({row["order_id"] for row in rows.values()}))
+        return {s: order_from(row, items[row["order_id"]]) for s, row in rows.items()}
+
+    def _load_items(
+        self, connection: Connection, order_ids: Sequence[str]
+    ) -> dict[str, list[sa.RowMapping]]:
+        items: dict[str, list[sa.RowMapping]] = defaultdict(list)
+        for chunk in _chunks(order_ids):
+            for row in connection.execute(_ITEMS, {"order_ids": chunk}).mappings():
+                items[row["order_id"]].append(row)
+        return items
+
+    def _load_customers(
+        self, connection: Connection, customer_ids: Sequence[str]
+    ) -> dict[str, CustomerRecord | None]:
+        found: dict[str, CustomerRecord | None] = dict.fromkeys(customer_ids)
+        for chunk in _chunks(customer_ids):
+            for row in connection.execute(_CUSTOMERS, {"customer_ids": chunk}).mappings():
+                found[row["customer_id"]] = customer_from(row)
+        return found
+
+    def _load_customers_by(
+        self, connection: Connection, destination: str, column: str, values: Sequence[str]
+    ) -> dict[str, list[CustomerRecord]]:
+        found: dict[str, list[CustomerRecord]] = {value: [] for value in values}
+        for chunk in _chunks(values):
+            parameters = {"destination": destination, "values": chunk}
+            for row in connection.execute(_CUSTOMERS_BY[column], parameters).mappings():
+                shared = found[row[column]]
+                if len(shared) < SHARED_CONTACT_LIMIT:
+                    shared.append(customer_from(row))
+        return found
+
+    def _load_products(
+        self, connection: Connection, destination: str, keys: Sequence[str]
+    ) -> dict[str, ProductRecord]:
+        found: dict[str, ProductRecord] = {}
+        for chunk in _chunks(keys):
+            parameters = {"destination": destination, "keys": chunk}
+            for row in connection.execute(_PRODUCTS, parameters).mappings():
+                found[row["sku_key"]] = product_from(row)
+        return found
+
+    # ------------------------------------------------------------------ fuzzy matching
     def name_index(self, connection: Connection, destination: str) -> NameIndex:
         """Every customer's sorted-word name key in this destination (built once)."""
         index = self._names.get(destination)

@@ -154,10 +154,10 @@ class _Test:
         return bool(actual >= expected)
 
 
-def _memo_key(value: Any) -> Any:
+def memo_key(value: Any) -> Any:
     """A hashable stand-in for a fact's value that tells True from 1 and 1 from 1.0."""
     if isinstance(value, list):
-        return (list, tuple(value))
+        return (list, tuple((type(item), item) for item in value))
     return (type(value), value)
 
 
@@ -178,7 +178,7 @@ class Condition:
 
     def check(self, facts: Mapping[str, Any]) -> tuple[bool, list[str]]:
         """`evaluate`, answered from the memo when these values were seen before."""
-        key = tuple(_memo_key(facts.get(name)) for name in self.facts)
+        key = tuple(memo_key(facts.get(name)) for name in self.facts)
         found = self._memo.get(key)
         if found is None:
             holds, trace = self.evaluate(facts)

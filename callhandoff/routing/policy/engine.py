@@ -12,40 +12,12 @@ so `callhandoff explain` can say why.
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from callhandoff.routing.policy.file import Policy, Rule
+from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.routing import Reason
-
-
-class _Formatter(string.Formatter):
-    """`str.format` that shows lists as `a, b`, None as `none` and never raises on a spec."""
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "none"
-        if value is None:
-            return "none"
-        if isinstance(value, float) and not format_spec:
-            return f"{value:g}"
-        try:
-            return str(super().format_field(value, format_spec))
-        except (ValueError, TypeError):
-            return str(value)
-
-
-_FORMATTER = _Formatter()
-
-
-def render(message: str, facts: dict[str, Any], thresholds: dict[str, float]) -> str:
-    """A rule's message with `{fact}` and `{thresholds[name]}` filled in."""
-    try:
-        return _FORMATTER.vformat(message, (), {**facts, "thresholds": thresholds})
-    except (KeyError, IndexError, AttributeError, ValueError):
-        return message
 
 
 @dataclass(frozen=True)
@@ -83,7 +55,7 @@ class Verdict:
 
 
 def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
-    return Reason(code=rule.reason_code, message=render(rule.message, facts, policy.thresholds))
+    return Reason(code=rule.reason_code, message=policy.messages[rule.id].render(facts))
 
 
 def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
@@ -117,8 +89,6 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     )
     if winner is None:
         default = policy.default
-        reason = Reason(
-            code=default.code, message=render(default.message, facts, policy.thresholds)
-        )
+        reason = Reason(code=default.code, message=policy.messages[DEFAULT_MESSAGE].render(facts))
         return Verdict(default.decision, [reason, *notes], trace, proposed, by_default=True)
     return Verdict(winner, [*by_kind[winner], *notes], trace, proposed)

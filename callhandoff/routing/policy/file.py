@@ -23,10 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from callhandoff.exceptions import ConfigError
 from callhandoff.routing.match_types import MatchSettings
 from callhandoff.routing.policy.conditions import Condition, compile_condition
+from callhandoff.routing.policy.messages import Message
 from callhandoff.schema.enums import DecisionKind
 
 RuleDecision = Literal["create", "update", "review", "skip", "allow", "note"]
 _LINE = "__line__"
+#: The key of the `default:` message in `Policy.messages` (never a rule id).
+DEFAULT_MESSAGE = ":default"
 _MERGED_MAPS = ("thresholds", "field_confidence", "field_groups", "owners")
 
 
@@ -83,6 +86,7 @@ class Policy(BaseModel):
     rules: list[Rule] = Field(default_factory=list)
     source: str = Field(default="embedded default", exclude=True)
     compiled: dict[str, Condition] = Field(default_factory=dict, exclude=True)
+    messages: dict[str, Message] = Field(default_factory=dict, exclude=True)
 
     def content_hash(self) -> str:
         """Short SHA-256 of the effective policy: the `policy_version` of every decision."""
@@ -214,11 +218,13 @@ def _finish(data: dict[str, Any], source: str) -> Policy:
     for rule in policy.rules:
         where = f"{source}:{rule.line or '?'}: rule {rule.id!r}"
         policy.compiled[rule.id] = compile_condition(rule.when, policy.thresholds, where)
+        policy.messages[rule.id] = Message.compile(rule.message, policy.thresholds)
         if rule.decision == "allow" and not rule.suppresses:
             raise ConfigError(f"{where}: an allow rule must list the rules it 'suppresses'")
         for target in rule.suppresses:
             if target not in ids:
                 raise ConfigError(f"{where}: suppresses unknown rule {target!r}")
+    policy.messages[DEFAULT_MESSAGE] = Message.compile(policy.default.message, policy.thresholds)
     return policy
 
 

@@ -1,0 +1,122 @@
+"""Matching a batch of calls: what each call alone would get, from a few directory reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from callhandoff.routing.match import Matcher
+from callhandoff.routing.match_types import MatchOutcome
+from callhandoff.store.lookup import DirectoryLookup
+from callhandoff.store.tables import orders
+from tests.routing.helpers import REFERENCE, Call, make_call
+
+#: Calls that take every road through the matcher: order id (exact, punctuation, digits,
+#: unknown, another destination's), booking, customer id, phone, shared phone, e-mail,
+#: caller ID, fuzzy name with and without a product, SKUs known and unknown, product names.
+CALLS = [
+    make_call("c01", order_id="A-100101"),
+    make_call("c02", order_id="a 100101", email="alice@example.com"),
+    make_call("c03", order_id="100104"),
+    make_call("c04", order_id="A-555555"),
+    make_call("c05", "cults", order_id="A-100101"),
+    make_call("c06", "cults", order_id="B-200202", intent="return_or_exchange"),
+    make_call("c07", order_id="A-100101", skus=["SKU-LAMP", "sku mug", "SKU-NOPE"]),
+    make_call("c08", order_id="A-100101", email="carol@example.com"),
+    make_call("c09", intent="booking", booking_id="bk 7001"),
+    make_call("c10", customer_id=" C-2 "),
+    make_call("c11", customer_id="C-404"),
+    make_call("c12", phone="(415) 555-0101"),
+    make_call("c13", phone="+14155550103"),
+    make_call("c14", phone="+14155550103", name="Dan Stone"),
+    make_call("c15", email="BOB@example.com"),
+    make_call("c16", email="alice@example.com", products=["table lamp"]),
+    make_call("c17", caller_phone="+14155550101"),
+    make_call("c18", name="Alise Moreau", products=["ceramic mug"]),
+    make_call("c19", name="Alise Moreau"),
+    make_call("c20", intent="product_inquiry", skus=["SKU-LAMP"]),
+    make_call("c21", "cults", intent="product_inquiry", products=["painted knight figurine"]),
+    make_call("c22", order_id="A-100101", other_order_ids=["A-100102"]),
+]
+
+
+def _alone(engine: Engine, calls: Sequence[Call]) -> list[MatchOutcome]:
+    with engine.connect() as connection:
+        matcher = Matcher(DirectoryLookup())
+        return [matcher.match(connection, c.handoff, c.transcript, REFERENCE) for c in calls]
+
+
+def _together(engine: Engine, calls: Sequence[Call]) -> list[MatchOutcome]:
+    with engine.connect() as connection:
+        return Matcher(DirectoryLookup()).match_many(
+            connection, [(c.handoff, c.transcript, REFERENCE) for c in calls]
+        )
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_batch_matches_every_call_as_it_would_be_matched_alone(engine: Engine) -> None:
+    together = _together(engine, CALLS)
+    assert together == _alone(engine, CALLS)
+    assert [o.match.order_id for o in together[:4]] == ["A-100101", "A-100101", "A-100104", None]
+    assert together[12].match.matched is False  # a phone two customers share
+    assert together[13].match.customer_id == "C-6"  # ... told apart by the name
+
+
+def test_a_batch_reads_the_directory_in_as_many_statements_however_many_calls(
+    engine: Engine,
+) -> None:
+    def batch(n: int) -> list[Call]:
+        return [
+            make_call(f"x{i}", order_id=f"Z-{900000 + i}", phone=f"+1415555{1000 + i}")
+            for i in range(n)
+        ] + CALLS
+
+    with _statements(engine) as few:
+        _together(engine, batch(3))
+    with _statements(engine) as many:
+        _together(engine, batch(60))
+    assert len(many) == len(few)
+    with _statements(engine) as alone:
+        _alone(engine, batch(60))
+    assert len(alone) > 2 * len(many)
+
+
+def test_digits_shared_by_two_orders_name_neither_in_a_batch_or_alone(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            orders.insert(),
+            {
+                "order_id": "Z-100101",
+                "order_key": "Z100101",
+                "order_digits": "100101",
+                "customer_id": "C-2",
+                "store": "shop-a",
+                "destination": "cloudcart",
+                "status": "paid",
+                "total": 10.0,
+                "loaded_at": datetime(2025, 3, 1, tzinfo=UTC),
+            },
+        )
+    calls = [make_call("d1", order_id="100101"), make_call("d2", order_id="Z 100101")]
+    together = _together(engine, calls)
+    assert together == _alone(engine, calls)
+    assert [o.match.order_id for o in together] == [None, "Z-100101"]
+    assert "order_not_found" in together[0].match.findings
