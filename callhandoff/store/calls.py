@@ -43,18 +43,11 @@ def _new_id(result: CursorResult[Any]) -> int:
 
 
 def _insert_returning_ids(
-    connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], unique: str
+    connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
 ) -> list[int]:
-    """Insert `rows` in one statement; their new ids, in the order of `rows`.
-
-    `unique` names a column whose value differs on every row: the ids are paired with
-    the rows through it. (RETURNING in parameter order would make SQLite insert one row
-    per statement.)
-    """
-    returning = table.insert().returning(table.c.id, table.c[unique])
-    new_ids = {key: int(i) for i, key in connection.execute(returning, list(rows))}
-    assert len(new_ids) == len(rows), f"{table.name}.{unique} repeats within a batch"
-    return [new_ids[row[unique]] for row in rows]
+    """Insert `rows` in one statement; their new ids, in the order of `rows`."""
+    returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in connection.execute(returning, list(rows)).scalars()]
 
 
 _INSERT_CALL = calls.insert()
@@ -214,10 +207,7 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
         return
     connection.execute(_INSERT_CALL, [_call_row(write, 1, now) for write in writes])
     version_ids = _insert_returning_ids(
-        connection,
-        transcript_versions,
-        [_version_row(write, 1, now) for write in writes],
-        unique="call_id",
+        connection, transcript_versions, [_version_row(write, 1, now) for write in writes]
     )
     connection.execute(
         _INSERT_EXTRACTION,
@@ -233,7 +223,6 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
             _decision_row(write.call_id, version_id, write.decision, now)
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
-        unique="version_id",
     )
     queued: list[dict[str, Any]] = []
     reviews: list[tuple[ReviewWrite, dict[str, Any]]] = []
@@ -246,9 +235,7 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
     if queued:
         connection.execute(_INSERT_OUTBOX, queued)
     if reviews:
-        item_ids = _insert_returning_ids(
-            connection, review_items, [row for _, row in reviews], unique="decision_id"
-        )
+        item_ids = _insert_returning_ids(connection, review_items, [row for _, row in reviews])
         reasons = [
             reason
             for item_id, (review, _) in zip(item_ids, reviews, strict=True)
