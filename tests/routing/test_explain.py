@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import NotFoundError
 from callhandoff.routing.explain import explain_call as render
+from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.store.history import call_history
-from tests.routing.helpers import make_call
+from tests.routing.helpers import REFERENCE, make_call
 
 
 def explain_call(engine: Engine, call_id: str, *, show_all: bool = False) -> str:
@@ -52,3 +55,31 @@ def test_explain_names_the_outbox_row_and_lists_quiet_rules_on_request(
 def test_explain_an_unknown_call_is_a_clear_error(engine: Engine) -> None:
     with pytest.raises(NotFoundError, match="no call 'nope' in the store"):
         explain_call(engine, "nope")
+
+
+def test_explain_says_which_allow_rule_switched_a_fired_rule_off(
+    engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "policy.yaml").write_text(
+        """
+rules:
+  - id: allow_delivery_questions
+    decision: allow
+    suppresses: [review_identity_disagreement]
+    message: "Delivery questions go ahead."
+    when:
+      intent: delivery_issue
+""",
+        encoding="utf-8",
+    )
+    router = Router(engine, load_policy(tmp_path / "policy.yaml"), clock=lambda: REFERENCE)
+    call = make_call("x-3", intent="delivery_issue", order_id="A-100101", email="alice@other.org")
+    router.route(call.result(), call.transcript)
+    text = explain_call(engine, "x-3")
+    assert (
+        "* review_identity_disagreement -> review (switched off by allow rule "
+        "allow_delivery_questions)" in text
+    )
+    assert "* allow_delivery_questions -> allow (allow)" in text
+    assert "Delivery questions go ahead." in text
+    assert "[review_identity_disagreement]" not in text

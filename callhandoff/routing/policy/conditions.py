@@ -156,8 +156,10 @@ class _Test:
 
 def memo_key(value: Any) -> Any:
     """A hashable stand-in for a fact's value that tells True from 1 and 1 from 1.0."""
+    if value is None or type(value) is str:
+        return value  # no other key is a string or None
     if isinstance(value, list):
-        return (list, tuple((type(item), item) for item in value))
+        return (list, tuple([(type(item), item) for item in value]))
     return (type(value), value)
 
 
@@ -176,16 +178,16 @@ class Condition:
         default_factory=dict, compare=False, repr=False
     )
 
-    def check(self, facts: Mapping[str, Any]) -> tuple[bool, list[str]]:
+    def check(self, facts: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
         """`evaluate`, answered from the memo when these values were seen before."""
-        key = tuple(memo_key(facts.get(name)) for name in self.facts)
+        key = tuple([memo_key(facts.get(name)) for name in self.facts])
         found = self._memo.get(key)
         if found is None:
             holds, trace = self.evaluate(facts)
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             found = self._memo[key] = (holds, tuple(trace))
-        return found[0], list(found[1])
+        return found
 
     def evaluate(
         self, facts: Mapping[str, Any], shown: dict[str, str] | None = None

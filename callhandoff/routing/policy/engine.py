@@ -12,35 +12,39 @@ so `callhandoff explain` can say why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.routing import Reason
 
 
-@dataclass(frozen=True)
-class RuleOutcome:
-    """One rule's evaluation, for the trace."""
+class RuleOutcome(NamedTuple):
+    """One rule's evaluation, for the trace (a tuple: a call builds one per rule)."""
 
     rule_id: str
     decision: str
     fired: bool
-    tests: list[str]
+    tests: Sequence[str]
     suppressed_by: str | None = None
     reason: Reason | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Plain dict for the store."""
-        return {
+        """Plain dict for the store; `suppressed_by` and `reason` only when there is one
+        (readers take a missing key as none)."""
+        stored: dict[str, Any] = {
             "rule": self.rule_id,
             "decision": self.decision,
             "fired": self.fired,
-            "tests": self.tests,
-            "suppressed_by": self.suppressed_by,
-            "reason": self.reason.model_dump() if self.reason else None,
+            "tests": list(self.tests),
         }
+        if self.suppressed_by is not None:
+            stored["suppressed_by"] = self.suppressed_by
+        if self.reason is not None:
+            stored["reason"] = self.reason.model_dump()
+        return stored
 
 
 @dataclass
@@ -60,12 +64,11 @@ def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
 
 def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     """Apply every rule of `policy` to `facts` and pick the decision by precedence."""
-    evaluated: list[tuple[Rule, bool, list[str]]] = []
-    for rule in policy.active_rules():
-        fired, tests = policy.compiled[rule.id].check(facts)
-        evaluated.append((rule, fired, tests))
+    evaluated: list[tuple[Rule, bool, Sequence[str]]] = []
     suppressed: dict[str, str] = {}
-    for rule, fired, _ in evaluated:
+    for rule in policy.active_rules():
+        fired, seen = policy.compiled[rule.id].check(facts)
+        evaluated.append((rule, fired, seen))
         if fired and rule.decision == "allow":
             for target in rule.suppresses:
                 suppressed.setdefault(target, rule.id)
@@ -74,14 +77,17 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     by_kind: dict[DecisionKind, list[Reason]] = {}
     notes: list[Reason] = []
     for rule, fired, tests in evaluated:
-        blocked = suppressed.get(rule.id) if fired else None
-        reason = _reason(rule, facts, policy) if fired else None
-        if fired and blocked is None and reason is not None:
+        if not fired:
+            trace.append(RuleOutcome(rule.id, rule.decision, False, tests))
+            continue
+        blocked = suppressed.get(rule.id)
+        reason = _reason(rule, facts, policy)
+        if blocked is None:
             if rule.decision == "note":
                 notes.append(reason)
             elif rule.decision != "allow":
                 by_kind.setdefault(DecisionKind(rule.decision), []).append(reason)
-        trace.append(RuleOutcome(rule.id, rule.decision, fired, tests, blocked, reason))
+        trace.append(RuleOutcome(rule.id, rule.decision, True, tests, blocked, reason))
 
     winner = next((kind for kind in policy.precedence if kind in by_kind), None)
     proposed = next(

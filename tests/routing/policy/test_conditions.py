@@ -28,13 +28,15 @@ WHEN = {
 def test_a_remembered_outcome_reads_as_a_fresh_one(facts: dict[str, Any]) -> None:
     condition = compile_condition(WHEN, {}, "test")
     assert condition.facts == ("vip", "intent", "order_value", "risk_flags")
-    fresh = condition.evaluate(facts)
-    assert condition.check(facts) == fresh  # computed
-    assert condition.check(facts) == fresh  # remembered
+    holds, tests = condition.evaluate(facts)
+    assert condition.check(facts) == (holds, tuple(tests))  # computed
+    assert condition.check(facts) == (holds, tuple(tests))  # remembered
 
 
 def test_true_and_one_are_remembered_apart() -> None:
     condition = compile_condition({"vip": True}, {}, "test")
-    assert condition.check({"vip": True}) == (True, ["vip = true, is true: yes"])
-    assert condition.check({"vip": 1}) == (True, ["vip = 1, is true: yes"])
-    assert condition.check({"vip": True})[1] == ["vip = true, is true: yes"]
+    assert condition.check({"vip": True}) == (True, ("vip = true, is true: yes",))
+    assert condition.check({"vip": 1}) == (True, ("vip = 1, is true: yes",))
+    assert condition.check({"vip": "1"}) == (False, ("vip = 1, is true: no",))
+    assert condition.check({"vip": None}) == (False, ("vip = none, is true: no",))
+    assert condition.check({"vip": True})[1] == ("vip = true, is true: yes",)
