@@ -33,7 +33,14 @@ from callhandoff.store import calls, history
 from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
 from callhandoff.store.rows import DecisionRow
-from callhandoff.store.writes import DecisionWrite, OutboxWrite, Prior, ReviewWrite, RoutingWrite
+from callhandoff.store.writes import (
+    DecisionWrite,
+    JsonText,
+    OutboxWrite,
+    Prior,
+    ReviewWrite,
+    RoutingWrite,
+)
 
 Clock = Callable[[], datetime]
 
@@ -260,7 +267,7 @@ def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingW
         store=transcript.store,
         content_hash=call.transcript_hash,
         source=str(call.source) if call.source else None,
-        transcript=transcript.model_dump(mode="json", exclude={"source"}),
+        transcript=JsonText(transcript.model_dump_json(exclude={"source"})),
         handoff=handoff.model_dump(mode="json"),
         **vars(decision_write(routed)),
         outbox=outbox_write(routed),
@@ -282,13 +289,13 @@ def decision_write(routed: Routed) -> DecisionWrite:
     handoff = routed.handoff
     return DecisionWrite(
         kind=routed.decision.kind.value,
-        reasons=[r.model_dump() for r in routed.decision.reasons],
+        reasons=JsonText.of([r.model_dump() for r in routed.decision.reasons]),
         idempotency_key=routed.decision.idempotency_key,
         policy_version=routed.decision.policy_version,
-        match=routed.match.model_dump(mode="json"),
-        facts=routed.facts,
-        trace=routed.trace,
-        action=routed.action.model_dump(mode="json"),
+        match=routed.match.model_dump(mode="json"),  # the review queue's columns read it
+        facts=JsonText.of(routed.facts),
+        trace=JsonText.of(routed.trace),
+        action=JsonText(routed.action.model_dump_json()),
         priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
     )
 

@@ -1,7 +1,8 @@
 """What the router hands the store for one routed call, and what the store held before.
 
-`RoutingWrite` carries every value JSON-ready; `Prior` is the call's history as
-`calls.prior` reads it (versions, delivery, the decision of this exact transcript).
+`RoutingWrite` carries every value JSON-ready: plain dicts and lists, or `JsonText`
+already serialised; `Prior` is the call's history as `calls.prior` reads it
+(versions, delivery, the decision of this exact transcript).
 """
 
 from __future__ import annotations
@@ -9,7 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic_core
+
 from callhandoff.store.rows import DecisionRow
+
+
+class JsonText(str):
+    """A JSON column's value serialised already: the store writes it as it is.
+
+    The router serialises the large values of a call (transcript, trace, facts,
+    action) as soon as it has decided the call, so a batch waiting for its commit
+    holds a string per value instead of trees of dicts for the garbage collector
+    to walk again and again.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, value: Any) -> JsonText:
+        """`value` (dicts, lists, strings, numbers, None) serialised as JSON."""
+        return cls(pydantic_core.to_json(value).decode())
 
 
 @dataclass(frozen=True)
@@ -37,13 +57,13 @@ class DecisionWrite:
     """One `decisions` row to add: the verdict, its reasons and what it was decided from."""
 
     kind: str
-    reasons: list[dict[str, Any]]
+    reasons: list[dict[str, Any]] | JsonText
     idempotency_key: str
     policy_version: str
     match: dict[str, Any] | None
-    facts: dict[str, Any]
-    trace: dict[str, Any]
-    action: dict[str, Any] | None
+    facts: dict[str, Any] | JsonText
+    trace: dict[str, Any] | JsonText
+    action: dict[str, Any] | JsonText | None
     priority: dict[str, Any] | None
 
 
@@ -56,16 +76,16 @@ class RoutingWrite:
     store: str | None
     content_hash: str
     source: str | None
-    transcript: dict[str, Any]
+    transcript: dict[str, Any] | JsonText
     handoff: dict[str, Any]
     kind: str
-    reasons: list[dict[str, Any]]
+    reasons: list[dict[str, Any]] | JsonText
     idempotency_key: str
     policy_version: str
     match: dict[str, Any]
-    facts: dict[str, Any]
-    trace: dict[str, Any]
-    action: dict[str, Any]
+    facts: dict[str, Any] | JsonText
+    trace: dict[str, Any] | JsonText
+    action: dict[str, Any] | JsonText
     priority: dict[str, Any] | None
     outbox: OutboxWrite | None = None
     review: ReviewWrite | None = None

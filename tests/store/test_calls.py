@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from callhandoff.store.tables import (
     review_items,
     transcript_versions,
 )
-from callhandoff.store.writes import OutboxWrite, Prior, ReviewWrite, RoutingWrite
+from callhandoff.store.writes import JsonText, OutboxWrite, Prior, ReviewWrite, RoutingWrite
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -106,3 +107,42 @@ def test_new_calls_written_together_are_stored_as_each_alone(tmp_path: Path) -> 
         assert known_call_ids(connection, ["c-0", "c-9", "c-3"]) == {"c-0", "c-3"}
     together.dispose()
     alone.dispose()
+
+
+def test_values_serialised_before_they_reach_the_store_read_back_as_json(store_url: str) -> None:
+    plain = [_write("c-0", "review"), _write("c-1", "create")]
+    serialised = [
+        dataclasses.replace(
+            write,
+            call_id=f"s-{write.call_id}",
+            idempotency_key=f"s-{write.idempotency_key}",
+            transcript=JsonText.of(write.transcript),
+            reasons=JsonText.of(write.reasons),
+            facts=JsonText.of(write.facts),
+            trace=JsonText.of(write.trace),
+            action=JsonText.of(write.action),
+        )
+        for write in plain
+    ]
+    engine = open_store(store_url)
+    with engine.begin() as connection:
+        save_new_calls(connection, plain + serialised, NOW)
+    with engine.connect() as connection:
+        stored = {
+            row.call_id: row
+            for row in connection.execute(
+                sa.select(
+                    decisions.c.call_id,
+                    decisions.c.reasons,
+                    decisions.c.facts,
+                    decisions.c.trace,
+                    decisions.c.action,
+                    transcript_versions.c.transcript,
+                ).join(transcript_versions, decisions.c.version_id == transcript_versions.c.id)
+            )
+        }
+    engine.dispose()
+    for write in plain:
+        assert stored[f"s-{write.call_id}"][1:] == stored[write.call_id][1:]
+        assert stored[write.call_id].trace == write.trace  # a mapping, not a string
+        assert stored[write.call_id].transcript == write.transcript
