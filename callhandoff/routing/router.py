@@ -44,6 +44,11 @@ from callhandoff.store.writes import (
 
 Clock = Callable[[], datetime]
 
+#: Calls committed together. Larger batches save little per call on statements and
+#: commits, but every call waiting in a batch survives the garbage collector's youngest
+#: generation; at 64 a run spends a quarter of the collection time it spent at 256.
+BATCH_SIZE = 64
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -83,7 +88,7 @@ class Router:
         self,
         items: Iterable[tuple[CallResult, Transcript]],
         *,
-        batch_size: int = 256,
+        batch_size: int = BATCH_SIZE,
         max_wait_s: float = 0.5,
     ) -> Iterator[CallResult]:
         """Route calls in order, committing once per batch; results come after their commit.
