@@ -10,12 +10,14 @@ conversations, each configuration in a fresh data folder:
   and routed against a generated directory of 100,000 orders (a share of the
   order ids said in the calls planted in it, loaded with `callhandoff directory load`);
 - each with `--workers 1` and `--workers 2`;
+- every configuration `--rounds` times (default 3), the rounds interleaved so a
+  machine that slows down or speeds up does so for all of them alike;
 
-and prints calls per second, peak RSS, the routed/unrouted ratio, the 2-worker
-scaling, and the start-up time of `schema`, `explain` and `outbox`. Targets
-on a 2-core machine: routed >= 0.8 of unrouted; >= 400 calls/s with
-`--workers 2`; start-up < 0.5 s. Machines are shared and noisy: compare
-figures from one run.
+and prints the median calls per second of each configuration (with the range),
+peak RSS, the routed/unrouted ratio of the medians, the 2-worker scaling, and
+the start-up time of `schema`, `explain` and `outbox`. Targets on a 2-core
+machine: routed >= 0.8 of unrouted; >= 400 calls/s with `--workers 2`;
+start-up < 0.5 s. Machines are shared and noisy: compare figures from one run.
 """
 
 from __future__ import annotations
@@ -154,11 +156,20 @@ def startup(data_dir: Path, call_id: str, repeat: int) -> dict[str, float]:
     return figures
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, nargs="?", default=CUCOM)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of every configuration, interleaved"
+    )
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -168,50 +179,70 @@ def main() -> None:
     calls = sum(1 for line in text.splitlines() if line.strip())
     rng = random.Random(args.seed)
     planted = [o for o in ORDER_ID.findall(text) if rng.random() < 0.7]
+    big_label = f"{args.orders:,} orders"
+    stores = ("unrouted", "demo directory", big_label)
 
     with tempfile.TemporaryDirectory(prefix="callhandoff-bench-") as tmp:
         root = Path(tmp)
         big = root / "big-store"
-        started = time.perf_counter()
         write_directory(big, args.orders, planted, args.seed)
-        print(f"input: {args.path} ({calls} conversations); {args.orders:,} generated orders")
-        results: dict[tuple[str, int], tuple[float, float]] = {}
-        load_s = 0.0
+        print(
+            f"input: {args.path} ({calls} conversations); {args.orders:,} generated orders; "
+            f"{args.rounds} interleaved round(s) of every configuration"
+        )
+        # each routed run starts from a copy of a freshly loaded store
+        loaded: dict[str, Path] = {}
+        for store, source in (("demo directory", DEMO), (big_label, big)):
+            loaded[store] = root / f"loaded-{len(loaded)}"
+            loaded[store].mkdir()
+            seconds, _ = run(["directory", "load", str(source)], loaded[store])
+            if store == big_label:
+                print(f"loading {args.orders:,} orders with `directory load`: {seconds:.1f} s")
+        kept = root / f"run-{args.rounds - 1}-{args.workers[0]}-1"  # a routed demo store
+        rates: dict[tuple[str, int], list[float]] = {}
+        peaks: dict[tuple[str, int], float] = {}
+        for round_no in range(args.rounds):
+            for workers in args.workers:
+                for store in stores:
+                    data_dir = root / f"run-{round_no}-{workers}-{stores.index(store)}"
+                    if store in loaded:
+                        shutil.copytree(loaded[store], data_dir)
+                    else:
+                        data_dir.mkdir()
+                    route = ["--no-route"] if store == "unrouted" else []
+                    out = ["--out", str(data_dir / "handoffs.jsonl"), "--no-progress"]
+                    seconds, rss = run(
+                        ["process", str(args.path), *out, "--workers", str(workers), *route],
+                        data_dir,
+                    )
+                    rates.setdefault((store, workers), []).append(calls / seconds)
+                    peaks[(store, workers)] = max(peaks.get((store, workers), 0.0), rss)
+                    if data_dir != kept:  # disk stays flat; the start-up figures need one
+                        shutil.rmtree(data_dir)
+        print("calls/s, median of the rounds (lowest-highest); peak RSS of the main process")
+        median = {key: _median(values) for key, values in rates.items()}
         for workers in args.workers:
-            for store in ("unrouted", "demo directory", f"{args.orders:,} orders"):
-                data_dir = root / f"{store.split()[0]}-{workers}"
-                data_dir.mkdir()
-                route: list[str] = ["--no-route"] if store == "unrouted" else []
-                if store == "demo directory":
-                    run(["directory", "load", str(DEMO)], data_dir)
-                elif store != "unrouted":
-                    started = time.perf_counter()
-                    run(["directory", "load", str(big)], data_dir)
-                    load_s = time.perf_counter() - started
-                out = ["--out", str(data_dir / "handoffs.jsonl"), "--no-progress"]
-                seconds, rss = run(
-                    ["process", str(args.path), *out, "--workers", str(workers), *route], data_dir
-                )
-                results[(store, workers)] = (calls / seconds, rss)
+            for store in stores:
+                values = rates[(store, workers)]
                 print(
-                    f"  workers {workers}  {store:<17} {calls / seconds:6.0f} calls/s  "
-                    f"{seconds:6.1f} s  peak RSS {rss:4.0f} MB (main process)"
+                    f"  workers {workers}  {store:<17} {median[(store, workers)]:6.0f} calls/s"
+                    f"  ({min(values):.0f}-{max(values):.0f})"
+                    f"  peak RSS {peaks[(store, workers)]:4.0f} MB"
                 )
-        print(f"loading {args.orders:,} orders with `directory load`: {load_s:.1f} s")
         for workers in args.workers:
-            base = results[("unrouted", workers)][0]
-            for store in ("demo directory", f"{args.orders:,} orders"):
-                ratio = results[(store, workers)][0] / base
+            base = median[("unrouted", workers)]
+            for store in stores[1:]:
+                ratio = median[(store, workers)] / base
                 print(f"routed/unrouted, workers {workers}, {store}: {ratio:.2f} (target >= 0.8)")
         if 1 in args.workers:
             for workers in args.workers:
                 if workers > 1:
-                    for store in ("unrouted", "demo directory"):
-                        gain = results[(store, workers)][0] / results[(store, 1)][0]
+                    for store in stores[:2]:
+                        gain = median[(store, workers)] / median[(store, 1)]
                         print(f"workers {workers} vs 1, {store}: {gain:.2f}x")
         first = re.search(r'"id":\s*"([^"]+)"', text)
         call_id = first.group(1) if first else "unknown"
-        figures = startup(root / f"demo-{args.workers[0]}", call_id, args.startup_runs)
+        figures = startup(kept, call_id, args.startup_runs)
         shown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures.items())
         print(f"start-up (median of {args.startup_runs}): {shown} (target < 0.5 s)")
 
