@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if shutil.which(CLI) is None:
         raise SystemExit(f"{CLI} not found: install the project first (pip install -e .)")
     text = args.path.read_text(encoding="utf-8")

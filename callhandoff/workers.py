@@ -23,7 +23,8 @@ from callhandoff.summarizer.base import ExtractionBackend
 
 #: Transcripts sent to a worker at a time: large enough to amortise the hand-over.
 CHUNK = 32
-#: Chunks queued per worker: enough to keep the workers busy while the parent routes a batch.
+#: Chunks queued per worker: enough to keep the workers busy while the parent routes a
+#: batch (a run that stops early cancels those not started).
 IN_FLIGHT = 6
 
 
@@ -67,13 +68,17 @@ def extract_in_workers(
         initializer=_start,
         initargs=(settings.model_dump_json(),),
     ) as pool:
-        while True:
-            while len(in_flight) < IN_FLIGHT * workers:
-                chunk = list(islice(source, CHUNK))
-                if not chunk:
-                    break
-                in_flight.append(pool.submit(_run, chunk))
-            if not in_flight:
-                return
-            for line in in_flight.popleft().result():
-                yield CallResult.model_validate_json(line)
+        try:
+            while True:
+                while len(in_flight) < IN_FLIGHT * workers:
+                    chunk = list(islice(source, CHUNK))
+                    if not chunk:
+                        break
+                    in_flight.append(pool.submit(_run, chunk))
+                if not in_flight:
+                    return
+                for line in in_flight.popleft().result():
+                    yield CallResult.model_validate_json(line)
+        finally:
+            for queued in in_flight:  # a run that stops early leaves queued chunks undone
+                queued.cancel()

@@ -31,7 +31,7 @@ from callhandoff.routing.said import Said, SaidValue, said_in, wanted
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import FieldAgreement, MatchField, RecordMatch
 from callhandoff.schema.transcript import Transcript
-from callhandoff.store.lookup import DirectoryLookup
+from callhandoff.store.lookup import SHARED_CONTACT_LIMIT, DirectoryLookup
 from callhandoff.store.records import (
     BookingRecord,
     CustomerRecord,
@@ -197,10 +197,11 @@ class Matcher:
             st.customer = self.lookup.customer(connection, owner)
 
     def _unique(self, found: list[CustomerRecord], said: Said, st: _State) -> CustomerRecord | None:
-        """One customer among several sharing a phone/email: the one whose name agrees."""
+        """One customer among several sharing a phone/email: the one whose name agrees
+        (a value more than `SHARED_CONTACT_LIMIT` customers share identifies nobody)."""
         if len(found) <= 1:
             return found[0] if found else None
-        if said.name is not None:
+        if said.name is not None and len(found) <= SHARED_CONTACT_LIMIT:
             named = [c for c in found if self._names_agree(said.name.value, c.name)]
             if len(named) == 1:
                 return named[0]

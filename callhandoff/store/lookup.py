@@ -1,13 +1,15 @@
 """Indexed reads of the store directory for the matcher.
 
-Every read is written once, for many keys at a time (`... IN (...)`): a single
-call's lookup is the same query with one key. For a batch of calls the router
-first says everything they will look up (`Wanted`), and `prefetched` reads it
-with a handful of queries (orders, their items, customers, products) and keeps
-the records for the batch; lookups inside it are answered from memory, and
-whatever it did not foresee is read then and kept too. The only structures kept
-longer are the per-destination name and product-name lists that fuzzy matching
-scans; they are built on first use and kept for the life of the `DirectoryLookup`.
+Orders, customers (by id, phone or e-mail) and products are read for many keys at
+a time (`... IN (...)`); a single call's lookup is the same query with one key.
+For a batch of calls the router first says what they will look up (`Wanted`), and
+`prefetched` reads it with a handful of queries (orders, their items, customers,
+products) and keeps the records for the batch: lookups inside it are answered from
+memory, and an order, customer, contact, product or customer's order list it did
+not foresee is read then and kept for the batch too. Bookings are read one at a
+time (calls rarely name one). The only structures kept longer are the
+per-destination name and product-name lists that fuzzy matching scans; they are
+built on first use and kept for the life of the `DirectoryLookup`.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from callhandoff.store.records import (
 )
 from callhandoff.store.tables import bookings, customers, order_items, orders, products
 
-#: Customers returned for one phone or e-mail (more means the caller is ambiguous anyway).
-SHARED_CONTACT_LIMIT = 5
+#: Customers sharing one phone or e-mail that the matcher tells apart by name; a value
+#: more customers share identifies nobody (a switchboard, a placeholder number).
+SHARED_CONTACT_LIMIT = 20
 
 # Orders with one of the ids (rank 0), then orders with one of the digit strings (rank 1).
 _ORDERS_BY_KEY_OR_DIGITS = sa.union_all(
@@ -61,15 +64,32 @@ _ORDERS_OF = (
 _CUSTOMERS = sa.select(customers).where(
     customers.c.customer_id.in_(sa.bindparam("customer_ids", expanding=True))
 )
-_CUSTOMERS_BY = {
-    column: sa.select(customers)
-    .where(
-        customers.c.destination == sa.bindparam("destination"),
-        customers.c[column].in_(sa.bindparam("values", expanding=True)),
+
+
+def _customers_by(column: str) -> sa.Select[tuple[object, ...]]:
+    """Customers with one of the values in `column`: at most one more than the limit per
+    value (the first by customer id), so a value shared too widely is seen as such."""
+    ranked = (
+        sa.select(
+            customers,
+            sa.func.row_number()
+            .over(partition_by=customers.c[column], order_by=customers.c.customer_id)
+            .label("nth"),
+        )
+        .where(
+            customers.c.destination == sa.bindparam("destination"),
+            customers.c[column].in_(sa.bindparam("values", expanding=True)),
+        )
+        .subquery()
     )
-    .order_by(customers.c[column], customers.c.customer_id)
-    for column in ("phone", "email")
-}
+    return (
+        sa.select(ranked)
+        .where(ranked.c.nth <= SHARED_CONTACT_LIMIT + 1)
+        .order_by(ranked.c[column], ranked.c.nth)
+    )
+
+
+_CUSTOMERS_BY = {column: _customers_by(column) for column in ("phone", "email")}
 _BOOKING = sa.select(bookings).where(
     bookings.c.destination == sa.bindparam("destination"),
     bookings.c.booking_key == sa.bindparam("key"),
@@ -79,8 +99,9 @@ _PRODUCTS = sa.select(products).where(
     products.c.sku_key.in_(sa.bindparam("keys", expanding=True)),
 )
 
-#: Keys in one `IN (...)` list: well under every database's limit on bound values.
-_CHUNK = 500
+#: Keys in one `IN (...)` list. The orders query binds two lists (ids and digits) and
+#: two destinations: 2 x 400 + 2 values, under SQLite's oldest limit of 999.
+_CHUNK = 400
 
 
 def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
@@ -103,7 +124,7 @@ class Wanted:
 class _Memo:
     """Records read during one batch, by what they were looked up with (None: not found)."""
 
-    orders: dict[tuple[str, str], OrderRecord | None] = field(default_factory=dict)
+    orders: dict[tuple[str, str], OrderRecord | None] = field(default_factory=dict)  # as said
     customers: dict[str, CustomerRecord | None] = field(default_factory=dict)
     contacts: dict[tuple[str, str, str], list[CustomerRecord]] = field(default_factory=dict)
     products: dict[tuple[str, str], ProductRecord | None] = field(default_factory=dict)
@@ -126,7 +147,8 @@ def _by_destination(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 class DirectoryLookup:
-    """Directory reads scoped to one destination at a time (statements are built once)."""
+    """Directory reads for the matcher (statements are built once), each scoped to the
+    call's destination."""
 
     def __init__(self) -> None:
         self._names: dict[str, NameIndex] = {}
@@ -140,7 +162,7 @@ class DirectoryLookup:
         memo = _Memo()
         for destination, said in _by_destination(wanted.orders).items():
             found = self._load_orders(connection, destination, said)
-            memo.orders.update(((destination, id_key(s)), found.get(s)) for s in said if id_key(s))
+            memo.orders.update(((destination, s), found.get(s)) for s in said)
         owners = {o.customer_id for o in memo.orders.values() if o and o.customer_id}
         ids = sorted({i.strip() for i in wanted.customers} | owners)
         memo.customers.update(self._load_customers(connection, ids))
@@ -155,24 +177,23 @@ class DirectoryLookup:
         for destination, keys in _by_destination(skus).items():
             catalogue = self._load_products(connection, destination, keys)
             memo.products.update(((destination, k), catalogue.get(k)) for k in keys)
-        self._memo = memo
+        outer, self._memo = self._memo, memo
         try:
             yield
         finally:
-            self._memo = None
+            self._memo = outer
 
     # ------------------------------------------------------------------ one call's reads
     def order(self, connection: Connection, destination: str, said: str) -> OrderRecord | None:
-        """The order whose id is `said` (punctuation-blind), else the only one with its digits."""
-        key = id_key(said)
-        if not key:
+        """The order `said` names, by the rule of `_load_orders`; None when it names none."""
+        if not id_key(said):
             return None
         memo = self._memo
-        if memo is not None and (destination, key) in memo.orders:
-            return memo.orders[(destination, key)]
+        if memo is not None and (destination, said) in memo.orders:
+            return memo.orders[(destination, said)]
         found = self._load_orders(connection, destination, [said]).get(said)
         if memo is not None:
-            memo.orders[(destination, key)] = found
+            memo.orders[(destination, said)] = found
         return found
 
     def orders_of(
@@ -212,7 +233,8 @@ class DirectoryLookup:
         phone: str | None = None,
         email: str | None = None,
     ) -> list[CustomerRecord]:
-        """Customers with this E.164 phone or lower-case email (at most a few)."""
+        """Customers with this E.164 phone or lower-case email, by customer id: all of
+        them, or `SHARED_CONTACT_LIMIT` + 1 when more share it."""
         if phone is not None:
             column, value = "phone", phone
         elif email is not None:
@@ -259,10 +281,11 @@ class DirectoryLookup:
     def _load_orders(
         self, connection: Connection, destination: str, said: Sequence[str]
     ) -> dict[str, OrderRecord]:
-        """The order each said id names: the one with that id, else the only one with its
-        digits (digits several orders share name none). Ids naming no order are left out."""
+        """The order each said id names. Its id (punctuation- and case-blind) names it when
+        one order has it, or several do and one is written exactly as said; otherwise its
+        digits name it when one order has them. Ids naming no order are left out."""
         wanted = {s: (key, digit_key(s)) for s in said if (key := id_key(s))}
-        by_key: dict[str, sa.RowMapping] = {}
+        by_key: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
         by_digits: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
         for chunk in _chunks(list(wanted)):
             parameters = {
@@ -271,15 +294,19 @@ class DirectoryLookup:
                 "digits": sorted({digits for s in chunk if (digits := wanted[s][1])}),
             }
             for row in connection.execute(_ORDERS_BY_KEY_OR_DIGITS, parameters).mappings():
-                if row["rank"] == 0:
-                    by_key.setdefault(row["order_key"], row)
-                else:
-                    by_digits[row["order_digits"]][row["order_id"]] = row
+                found = (
+                    by_key[row["order_key"]] if row["rank"] == 0 else by_digits[row["order_digits"]]
+                )
+                found[row["order_id"]] = row
         rows: dict[str, sa.RowMapping] = {}
         for s, (key, digits) in wanted.items():
+            same_key = by_key.get(key, {})
             same_digits = by_digits.get(digits, {}) if digits is not None else {}
-            if key in by_key:
-                rows[s] = by_key[key]
+            if len(same_key) > 1 and s.strip() in same_key:
+                rows[s] = same_key[s.strip()]
+            elif same_key:
+                if len(same_key) == 1:
+                    rows[s] = next(iter(same_key.values()))
             elif len(same_digits) == 1:
                 rows[s] = next(iter(same_digits.values()))
         items = self._load_items(connection, sorted({row["order_id"] for row in rows.values()}))
@@ -310,9 +337,7 @@ class DirectoryLookup:
         for chunk in _chunks(values):
             parameters = {"destination": destination, "values": chunk}
             for row in connection.execute(_CUSTOMERS_BY[column], parameters).mappings():
-                shared = found[row[column]]
-                if len(shared) < SHARED_CONTACT_LIMIT:
-                    shared.append(customer_from(row))
+                found[row[column]].append(customer_from(row))
         return found
 
     def _load_products(

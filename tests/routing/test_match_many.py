@@ -6,15 +6,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from callhandoff.normalize import name_key
+from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.match import Matcher
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.store.lookup import DirectoryLookup
-from callhandoff.store.tables import orders
-from tests.routing.helpers import REFERENCE, Call, make_call
+from callhandoff.store.db import open_store
+from callhandoff.store.directory import load_directory
+from callhandoff.store.lookup import SHARED_CONTACT_LIMIT, DirectoryLookup
+from callhandoff.store.tables import customers, orders
+from tests.routing.helpers import REFERENCE, STORE, Call, make_call
+
+LOADED = datetime(2025, 3, 1, tzinfo=UTC)
 
 #: Calls that take every road through the matcher: order id (exact, punctuation, digits,
 #: unknown, another destination's), booking, customer id, phone, shared phone, e-mail,
@@ -72,7 +80,44 @@ def _statements(engine: Engine) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
-def test_a_batch_matches_every_call_as_it_would_be_matched_alone(engine: Engine) -> None:
+@pytest.fixture
+def any_engine(store_url: str) -> Iterator[Engine]:
+    """The fixture directory on SQLite and on PostgreSQL."""
+    engine = open_store(store_url)
+    load_directory(engine, read_directory(STORE, regions=["US"], tz=ZoneInfo("UTC")))
+    yield engine
+    engine.dispose()
+
+
+def _add_order(engine: Engine, order_id: str, key: str, digits: str) -> None:
+    row = {"order_key": key, "order_digits": digits, "customer_id": "C-2", "store": "shop-a"}
+    row |= {"destination": "cloudcart", "status": "paid", "total": 10.0, "loaded_at": LOADED}
+    with engine.begin() as connection:
+        connection.execute(orders.insert(), {"order_id": order_id, **row})
+
+
+def _add_customers(engine: Engine, names: Sequence[str], phone: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            customers.insert(),
+            [
+                {
+                    "customer_id": f"S-{i:03d}",
+                    "store": "shop-a",
+                    "destination": "cloudcart",
+                    "name": name,
+                    "name_key": name_key(name),
+                    "phone": phone,
+                    "vip": False,
+                    "loaded_at": LOADED,
+                }
+                for i, name in enumerate(names)
+            ],
+        )
+
+
+def test_a_batch_matches_every_call_as_it_would_be_matched_alone(any_engine: Engine) -> None:
+    engine = any_engine
     together = _together(engine, CALLS)
     assert together == _alone(engine, CALLS)
     assert [o.match.order_id for o in together[:4]] == ["A-100101", "A-100101", "A-100104", None]
@@ -100,23 +145,72 @@ def test_a_batch_reads_the_directory_in_as_many_statements_however_many_calls(
 
 
 def test_digits_shared_by_two_orders_name_neither_in_a_batch_or_alone(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            orders.insert(),
-            {
-                "order_id": "Z-100101",
-                "order_key": "Z100101",
-                "order_digits": "100101",
-                "customer_id": "C-2",
-                "store": "shop-a",
-                "destination": "cloudcart",
-                "status": "paid",
-                "total": 10.0,
-                "loaded_at": datetime(2025, 3, 1, tzinfo=UTC),
-            },
-        )
+    _add_order(engine, "Z-100101", "Z100101", "100101")
     calls = [make_call("d1", order_id="100101"), make_call("d2", order_id="Z 100101")]
     together = _together(engine, calls)
     assert together == _alone(engine, calls)
     assert [o.match.order_id for o in together] == [None, "Z-100101"]
     assert "order_not_found" in together[0].match.findings
+
+
+def test_an_id_two_orders_share_but_for_punctuation_names_the_one_written_as_said(
+    engine: Engine,
+) -> None:
+    _add_order(engine, "q777777", "Q777777", "777777")
+    _add_order(engine, "Q-777777", "Q777777", "777777")
+    calls = [make_call(f"k{i}", order_id=said) for i, said in enumerate(["Q-777777", "q777777"])]
+    calls.append(make_call("k2", order_id="Q 777777"))
+    together = _together(engine, calls)
+    assert together == _alone(engine, calls)
+    assert [o.match.order_id for o in together] == ["Q-777777", "q777777", None]
+    assert "order_not_found" in together[2].match.findings
+
+
+def test_a_phone_many_customers_share_is_told_apart_by_name_up_to_the_limit(
+    engine: Engine,
+) -> None:
+    names = [f"Member{i} Family" for i in range(SHARED_CONTACT_LIMIT - 1)] + ["Zoe Quill"]
+    _add_customers(engine, names, "+14155559999")
+    crowd = [f"Person{i} Crowd" for i in range(SHARED_CONTACT_LIMIT + 1)] + ["Yan Roe"]
+    _add_customers_with_prefix(engine, crowd, "+14155558888")
+    calls = [
+        make_call("p1", phone="+14155559999", name="Zoe Quill"),
+        make_call("p2", phone="+14155559999"),
+        make_call("p3", phone="+14155558888", name="Yan Roe"),
+    ]
+    together = _together(engine, calls)
+    assert together == _alone(engine, calls)
+    assert together[0].match.customer_id == f"S-{SHARED_CONTACT_LIMIT - 1:03d}"
+    assert together[0].match.method == "phone"
+    assert together[1].match.customer_id is None
+    assert "ambiguous_caller" in together[1].match.findings
+    assert together[2].match.method != "phone"  # shared too widely to identify anyone
+    assert "ambiguous_caller" in together[2].match.findings
+
+
+def _add_customers_with_prefix(engine: Engine, names: Sequence[str], phone: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            customers.insert(),
+            [
+                {
+                    "customer_id": f"T-{i:03d}",
+                    "store": "shop-a",
+                    "destination": "cloudcart",
+                    "name": name,
+                    "name_key": name_key(name),
+                    "phone": phone,
+                    "vip": False,
+                    "loaded_at": LOADED,
+                }
+                for i, name in enumerate(names)
+            ],
+        )
+
+
+def test_a_batch_larger_than_one_statement_takes_matches_as_alone(any_engine: Engine) -> None:
+    calls = [
+        make_call(f"b{i}", order_id=f"A-{100101 + i % 7}" if i % 2 else f"Z-{800000 + i}")
+        for i in range(900)
+    ] + CALLS
+    assert _together(any_engine, calls) == _alone(any_engine, calls)
