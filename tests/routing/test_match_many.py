@@ -96,13 +96,13 @@ def _add_order(engine: Engine, order_id: str, key: str, digits: str) -> None:
         connection.execute(orders.insert(), {"order_id": order_id, **row})
 
 
-def _add_customers(engine: Engine, names: Sequence[str], phone: str) -> None:
+def _add_customers(engine: Engine, names: Sequence[str], phone: str, prefix: str = "S") -> None:
     with engine.begin() as connection:
         connection.execute(
             customers.insert(),
             [
                 {
-                    "customer_id": f"S-{i:03d}",
+                    "customer_id": f"{prefix}-{i:03d}",
                     "store": "shop-a",
                     "destination": "cloudcart",
                     "name": name,
@@ -172,7 +172,7 @@ def test_a_phone_many_customers_share_is_told_apart_by_name_up_to_the_limit(
     names = [f"Member{i} Family" for i in range(SHARED_CONTACT_LIMIT - 1)] + ["Zoe Quill"]
     _add_customers(engine, names, "+14155559999")
     crowd = [f"Person{i} Crowd" for i in range(SHARED_CONTACT_LIMIT + 1)] + ["Yan Roe"]
-    _add_customers_with_prefix(engine, crowd, "+14155558888")
+    _add_customers(engine, crowd, "+14155558888", prefix="T")
     calls = [
         make_call("p1", phone="+14155559999", name="Zoe Quill"),
         make_call("p2", phone="+14155559999"),
@@ -186,26 +186,6 @@ def test_a_phone_many_customers_share_is_told_apart_by_name_up_to_the_limit(
     assert "ambiguous_caller" in together[1].match.findings
     assert together[2].match.method != "phone"  # shared too widely to identify anyone
     assert "ambiguous_caller" in together[2].match.findings
-
-
-def _add_customers_with_prefix(engine: Engine, names: Sequence[str], phone: str) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            customers.insert(),
-            [
-                {
-                    "customer_id": f"T-{i:03d}",
-                    "store": "shop-a",
-                    "destination": "cloudcart",
-                    "name": name,
-                    "name_key": name_key(name),
-                    "phone": phone,
-                    "vip": False,
-                    "loaded_at": LOADED,
-                }
-                for i, name in enumerate(names)
-            ],
-        )
 
 
 def test_a_batch_larger_than_one_statement_takes_matches_as_alone(any_engine: Engine) -> None:
