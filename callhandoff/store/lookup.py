@@ -15,9 +15,10 @@ built on first use and kept for the life of the `DirectoryLookup`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -34,6 +35,9 @@ from callhandoff.store.records import (
     product_from,
 )
 from callhandoff.store.tables import bookings, customers, order_items, orders, products
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
 #: Customers sharing one phone or e-mail that the matcher tells apart by name; a value
 #: more customers share identifies nobody (a switchboard, a placeholder number).
@@ -183,47 +187,51 @@ class DirectoryLookup:
         finally:
             self._memo = outer
 
+    @staticmethod
+    def _remembered(kept: dict[_K, _V] | None, key: _K, read: Callable[[], _V]) -> _V:
+        """`read()`, kept under `key` for the batch when one is prefetched (`kept`)."""
+        if kept is None:
+            return read()
+        if key not in kept:
+            kept[key] = read()
+        return kept[key]
+
     # ------------------------------------------------------------------ one call's reads
     def order(self, connection: Connection, destination: str, said: str) -> OrderRecord | None:
         """The order `said` names, by the rule of `_load_orders`; None when it names none."""
         if not id_key(said):
             return None
-        memo = self._memo
-        if memo is not None and (destination, said) in memo.orders:
-            return memo.orders[(destination, said)]
-        found = self._load_orders(connection, destination, [said]).get(said)
-        if memo is not None:
-            memo.orders[(destination, said)] = found
-        return found
+        return self._remembered(
+            self._memo.orders if self._memo else None,
+            (destination, said),
+            lambda: self._load_orders(connection, destination, [said]).get(said),
+        )
 
     def orders_of(
         self, connection: Connection, customer_id: str, limit: int = 50
     ) -> list[OrderRecord]:
         """The customer's most recent orders, newest first, with their items."""
+
+        def read() -> list[OrderRecord]:
+            rows = (
+                connection.execute(_ORDERS_OF, {"customer_id": customer_id, "limit": limit})
+                .mappings()
+                .all()
+            )
+            items = self._load_items(connection, [row["order_id"] for row in rows])
+            return [order_from(row, items[row["order_id"]]) for row in rows]
+
         memo = self._memo
-        if memo is not None and (customer_id, limit) in memo.orders_of:
-            return memo.orders_of[(customer_id, limit)]
-        rows = (
-            connection.execute(_ORDERS_OF, {"customer_id": customer_id, "limit": limit})
-            .mappings()
-            .all()
-        )
-        items = self._load_items(connection, [row["order_id"] for row in rows])
-        recent = [order_from(row, items[row["order_id"]]) for row in rows]
-        if memo is not None:
-            memo.orders_of[(customer_id, limit)] = recent
-        return recent
+        return self._remembered(memo.orders_of if memo else None, (customer_id, limit), read)
 
     def customer(self, connection: Connection, customer_id: str) -> CustomerRecord | None:
         """The customer with exactly this id."""
         customer_id = customer_id.strip()
-        memo = self._memo
-        if memo is not None and customer_id in memo.customers:
-            return memo.customers[customer_id]
-        found = self._load_customers(connection, [customer_id])[customer_id]
-        if memo is not None:
-            memo.customers[customer_id] = found
-        return found
+        return self._remembered(
+            self._memo.customers if self._memo else None,
+            customer_id,
+            lambda: self._load_customers(connection, [customer_id])[customer_id],
+        )
 
     def customers_by(
         self,
@@ -241,13 +249,11 @@ class DirectoryLookup:
             column, value = "email", email
         else:
             return []
-        memo = self._memo
-        if memo is not None and (column, destination, value) in memo.contacts:
-            return memo.contacts[(column, destination, value)]
-        found = self._load_customers_by(connection, destination, column, [value])[value]
-        if memo is not None:
-            memo.contacts[(column, destination, value)] = found
-        return found
+        return self._remembered(
+            self._memo.contacts if self._memo else None,
+            (column, destination, value),
+            lambda: self._load_customers_by(connection, destination, column, [value])[value],
+        )
 
     def booking(self, connection: Connection, destination: str, said: str) -> BookingRecord | None:
         """The booking whose reference is `said`, punctuation-blind."""
@@ -302,13 +308,10 @@ class DirectoryLookup:
         for s, (key, digits) in wanted.items():
             same_key = by_key.get(key, {})
             same_digits = by_digits.get(digits, {}) if digits is not None else {}
-            if len(same_key) > 1 and s.strip() in same_key:
-                rows[s] = same_key[s.strip()]
-            elif same_key:
-                if len(same_key) == 1:
-                    rows[s] = next(iter(same_key.values()))
-            elif len(same_digits) == 1:
-                rows[s] = next(iter(same_digits.values()))
+            named = same_key or (same_digits if len(same_digits) == 1 else {})
+            chosen = next(iter(named.values())) if len(named) == 1 else named.get(s.strip())
+            if chosen is not None:
+                rows[s] = chosen
         items = self._load_items(connection, sorted({row["order_id"] for row in rows.values()}))
         return {s: order_from(row, items[row["order_id"]]) for s, row in rows.items()}
 

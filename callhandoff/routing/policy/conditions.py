@@ -15,9 +15,9 @@ A value written `$name` is the threshold `name` from the policy's `thresholds:`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from callhandoff.exceptions import ConfigError
 
@@ -69,8 +69,9 @@ FACTS: dict[str, str] = {
 _OPERATORS = {"eq", "ne", "in", "not_in", "any_in", "none_in", "lt", "lte", "gt", "gte", "empty"}
 _COMBINATORS = {"any", "all", "not"}
 _SET_OPERATORS = {"in", "not_in", "any_in", "none_in"}
-#: Outcomes a condition remembers before its memo is dropped.
+#: Answers a `FactMemo` remembers before it is dropped.
 _MEMO_SIZE = 4096
+_T = TypeVar("_T")
 
 
 def _resolve(value: Any, thresholds: Mapping[str, Any], where: str) -> Any:
@@ -163,6 +164,31 @@ def memo_key(value: Any) -> Any:
     return (type(value), value)
 
 
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class FactMemo(Generic[_T]):
+    """Answers remembered per combination of the values of a few facts (bounded: dropped
+    when full). Conditions and rule messages read few facts, and calls repeat their values."""
+
+    names: tuple[str, ...]
+    _kept: dict[tuple[Any, ...], _T] = field(default_factory=dict, compare=False, repr=False)
+
+    def get(self, facts: Mapping[str, Any], compute: Callable[[], _T]) -> _T:
+        """The answer for these facts' values: remembered, else `compute()` (and kept)."""
+        key = tuple([memo_key(facts.get(name, _MISSING)) for name in self.names])
+        try:
+            found = self._kept.get(key)
+        except TypeError:  # a value that cannot be remembered (a mapping)
+            return compute()
+        if found is None:
+            if len(self._kept) >= _MEMO_SIZE:
+                self._kept.clear()
+            found = self._kept[key] = compute()
+        return found
+
+
 @dataclass(frozen=True)
 class Condition:
     """A checked `when:` mapping, ready to evaluate: every part must hold (AND).
@@ -174,20 +200,19 @@ class Condition:
 
     parts: tuple[_Test | _Not | _Group, ...]
     facts: tuple[str, ...] = ()
-    _memo: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _memo: FactMemo[tuple[bool, tuple[str, ...]]] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", FactMemo(self.facts))
 
     def check(self, facts: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
         """`evaluate`, answered from the memo when these values were seen before."""
-        key = tuple([memo_key(facts.get(name)) for name in self.facts])
-        found = self._memo.get(key)
-        if found is None:
+
+        def evaluated() -> tuple[bool, tuple[str, ...]]:
             holds, trace = self.evaluate(facts)
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = (holds, tuple(trace))
-        return found
+            return holds, tuple(trace)
+
+        return self._memo.get(facts, evaluated)
 
     def evaluate(
         self, facts: Mapping[str, Any], shown: dict[str, str] | None = None

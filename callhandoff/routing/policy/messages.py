@@ -12,11 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from callhandoff.routing.policy.conditions import memo_key
-
-#: Distinct value combinations a message remembers before its memo is dropped.
-_MEMO_SIZE = 4096
-_MISSING = object()
+from callhandoff.routing.policy.conditions import FactMemo
 
 
 class _Formatter(string.Formatter):
@@ -68,7 +64,10 @@ class Message:
     text: str
     thresholds: Mapping[str, float]
     facts: tuple[str, ...] = ()
-    _memo: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False, repr=False)
+    _memo: FactMemo[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", FactMemo(self.facts))
 
     @classmethod
     def compile(cls, text: str, thresholds: Mapping[str, float]) -> Message:
@@ -77,14 +76,4 @@ class Message:
 
     def render(self, facts: Mapping[str, Any]) -> str:
         """`render(text, facts, thresholds)`, answered from the memo for values seen before."""
-        try:
-            key = tuple(memo_key(facts.get(name, _MISSING)) for name in self.facts)
-            hash(key)
-        except TypeError:  # a value that cannot be remembered (a mapping): render it
-            return render(self.text, facts, self.thresholds)
-        found = self._memo.get(key)
-        if found is None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = render(self.text, facts, self.thresholds)
-        return found
+        return self._memo.get(facts, lambda: render(self.text, facts, self.thresholds))
