@@ -1,45 +1,96 @@
-"""The `callhandoff` command: one Typer app, one module per command group."""
+"""The `callhandoff` command: one Typer app, one module per command group.
+
+A command's module is imported when that command is looked up, so starting
+`explain` or `outbox` does not load (or build the options of) every other
+command. `callhandoff --help` looks every command up and lists them all.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any, NamedTuple
 
-from callhandoff.cli import directory as directory_cmd
-from callhandoff.cli import eval as eval_cmd
-from callhandoff.cli import explain as explain_cmd
-from callhandoff.cli import outbox as outbox_cmd
-from callhandoff.cli import process as process_cmd
-from callhandoff.cli import purge as purge_cmd
-from callhandoff.cli import review as review_cmd
-from callhandoff.cli import schema_cmd
-from callhandoff.cli import serve as serve_cmd
-from callhandoff.cli import ui as ui_cmd
+import typer
+from typer.core import TyperCommand, TyperGroup
+
 from callhandoff.cli.common import guard_commands
+
+
+class _Entry(NamedTuple):
+    """Where a command lives: `module.attribute`, a command function or a `typer.Typer` group."""
+
+    module: str
+    attribute: str
+    context_settings: dict[str, Any] | None = None
+
+
+# One line per command, in the order `--help` lists them.
+COMMANDS: dict[str, _Entry] = {
+    "process": _Entry("callhandoff.cli.process", "process"),
+    "schema": _Entry("callhandoff.cli.schema_cmd", "schema"),
+    "explain": _Entry("callhandoff.cli.explain", "explain"),
+    "deliver": _Entry("callhandoff.cli.outbox", "deliver"),
+    "purge": _Entry("callhandoff.cli.purge", "purge"),
+    "ui": _Entry(
+        "callhandoff.cli.ui",
+        "ui",
+        {"allow_extra_args": True, "ignore_unknown_options": True},
+    ),
+    "serve": _Entry("callhandoff.cli.serve", "serve"),
+    "worker": _Entry("callhandoff.cli.serve", "worker"),
+    "eval": _Entry("callhandoff.cli.eval", "app"),
+    "directory": _Entry("callhandoff.cli.directory", "app"),
+    "outbox": _Entry("callhandoff.cli.outbox", "app"),
+    "review": _Entry("callhandoff.cli.review", "app"),
+}
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """The click command `callhandoff NAME` runs, built from its module.
+
+    Every command is wrapped by `guard_commands`: any error ends as one `error:` line.
+    """
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(entry.module), entry.attribute)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name, context_settings=entry.context_settings)(target)
+    guard_commands(holder)
+    command = typer.main.get_group(holder).commands[name]
+    assert isinstance(command, TyperCommand | TyperGroup)
+    return command
+
+
+class _LazyCommands(TyperGroup):
+    """The top-level group: commands are loaded on first lookup.
+
+    `ctx` is typer's own (private) click context, hence `Any`.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands.get(cmd_name)
+
+
+def _no_options() -> None:
+    """`callhandoff` itself takes no options; its commands do."""
+
 
 app = typer.Typer(
     name="callhandoff",
+    cls=_LazyCommands,
+    callback=_no_options,
     help="Turn customer-call transcripts into grounded, action-ready handoffs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("process")(process_cmd.process)
-app.command("schema")(schema_cmd.schema)
-# Command groups register here, one line each:
-app.add_typer(eval_cmd.app, name="eval")
-app.add_typer(directory_cmd.app, name="directory")
-app.command("explain")(explain_cmd.explain)
-app.command("deliver")(outbox_cmd.deliver)
-app.add_typer(outbox_cmd.app, name="outbox")
-app.command("purge")(purge_cmd.purge)
-app.add_typer(review_cmd.app, name="review")
-app.command(
-    "ui",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-)(ui_cmd.ui)
-app.command("serve")(serve_cmd.serve)
-app.command("worker")(serve_cmd.worker)
-guard_commands(app)  # last: every error of every command is one `error:` line
 
 
 def main() -> None:

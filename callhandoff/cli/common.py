@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import signal
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -92,23 +92,31 @@ def error_line(exc: BaseException) -> str:
     return hide_passwords_in(text)
 
 
+_GUARDED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+"""Commands `guarded` already wraps (a command group is loaded again by each CLI run)."""
+
+
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
     """Run a command so that any error ends as one `error:` line and exit code 2.
 
     Exits, usage errors and interrupts keep their own handling.
     """
 
+    if command in _GUARDED:
+        return command
+
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except Exception as exc:
             fail(error_line(exc))
 
+    _GUARDED.add(run)
     return run
 
 

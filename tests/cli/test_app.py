@@ -1,0 +1,64 @@
+"""The top-level `callhandoff` command: every command listed, each loaded only when run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callhandoff.cli.app import COMMANDS, app
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command_in_order_with_its_summary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    listed = [
+        line.split()[1]
+        for line in result.output.splitlines()
+        if line.startswith("│ ") and len(line.split()) > 2 and line.split()[1] in COMMANDS
+    ]
+    assert listed == list(COMMANDS)
+    assert "Extract a grounded handoff from every transcript" in result.output
+    assert "List outbox rows; requeue dead or waiting actions." in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_answers_help(name: str) -> None:
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: callhandoff {name}" in result.output
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["explian"])
+    assert result.exit_code == 2
+    assert "No such command 'explian'" in result.output
+
+
+def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
+    code = (
+        "import sys; from callhandoff.cli.app import main\n"
+        "sys.argv = ['callhandoff', 'outbox']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('callhandoff.cli.')),"
+        " file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "store: " in done.stdout
+    loaded = done.stderr.split("LOADED", 1)[1].strip()
+    assert loaded == "['callhandoff.cli.app', 'callhandoff.cli.common', 'callhandoff.cli.outbox']"
