@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
 
 from callhandoff.settings import Settings, hide_passwords_in
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy.engine import Engine
 
 P = ParamSpec("P")
@@ -30,6 +29,9 @@ R = TypeVar("R")
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print `error: message` to stderr and exit with `code` (2: fix the input or settings)."""
+    from rich.console import Console
+    from rich.markup import escape
+
     Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
