@@ -14,8 +14,10 @@ conversations, each configuration in a fresh data folder:
   machine that slows down or speeds up does so for all of them alike;
 
 and prints the median calls per second of each configuration (with the range),
-peak RSS, the routed/unrouted ratio of the medians, the 2-worker scaling, and
-the start-up time of `schema`, `explain` and `outbox`. Targets on a 2-core
+CPU time per call (with one worker), peak RSS, the routed/unrouted ratio (of
+the medians, and per round: a round runs unrouted and routed one after the
+other, so a drifting machine moves both alike), the 2-worker scaling, and the
+start-up time of `schema`, `explain` and `outbox`. Targets on a 2-core
 machine: routed >= 0.8 of unrouted; >= 400 calls/s with `--workers 2`;
 start-up < 0.5 s. Machines are shared and noisy: compare figures from one run.
 """
@@ -44,8 +46,13 @@ FIRST = "Ava Liam Maya Noah Zoe Arjun Lena Omar Ines Kai Priya Theo Nora Ravi El
 LAST = "Patel Smith Garcia Kumar Nguyen Muller Rossi Khan Silva Cohen Sato Novak".split()
 
 
-def run(args: list[str], data_dir: Path) -> tuple[float, float]:
-    """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS in MB)."""
+def run(args: list[str], data_dir: Path) -> tuple[float, float, float]:
+    """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS in MB, CPU seconds).
+
+    CPU seconds are the user + system time of the command itself: with `--workers 1`
+    the whole job, with more the workers' share is left out (they are the children of
+    multiprocessing's fork server, which nobody waits for).
+    """
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("CALLHANDOFF_DATABASE_URL", None)
     started = time.perf_counter()
@@ -57,7 +64,7 @@ def run(args: list[str], data_dir: Path) -> tuple[float, float]:
     if status != 0:
         problem = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"callhandoff {' '.join(args)} failed:\n{problem}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def write_directory(folder: Path, n_orders: int, planted: list[str], seed: int) -> None:
@@ -197,11 +204,12 @@ def main() -> None:
         for store, source in (("demo directory", DEMO), (big_label, big)):
             loaded[store] = root / f"loaded-{len(loaded)}"
             loaded[store].mkdir()
-            seconds, _ = run(["directory", "load", str(source)], loaded[store])
+            seconds, _, _ = run(["directory", "load", str(source)], loaded[store])
             if store == big_label:
                 print(f"loading {args.orders:,} orders with `directory load`: {seconds:.1f} s")
         kept = root / f"run-{args.rounds - 1}-{args.workers[0]}-1"  # a routed demo store
         rates: dict[tuple[str, int], list[float]] = {}
+        cpu_ms: dict[tuple[str, int], list[float]] = {}  # CPU milliseconds per call
         peaks: dict[tuple[str, int], float] = {}
         for round_no in range(args.rounds):
             for workers in args.workers:
@@ -213,11 +221,12 @@ def main() -> None:
                         data_dir.mkdir()
                     route = ["--no-route"] if store == "unrouted" else []
                     out = ["--out", str(data_dir / "handoffs.jsonl"), "--no-progress"]
-                    seconds, rss = run(
+                    seconds, rss, cpu = run(
                         ["process", str(args.path), *out, "--workers", str(workers), *route],
                         data_dir,
                     )
                     rates.setdefault((store, workers), []).append(calls / seconds)
+                    cpu_ms.setdefault((store, workers), []).append(1000 * cpu / calls)
                     peaks[(store, workers)] = max(peaks.get((store, workers), 0.0), rss)
                     if data_dir != kept:  # disk stays flat; the start-up figures need one
                         shutil.rmtree(data_dir)
@@ -226,16 +235,36 @@ def main() -> None:
         for workers in args.workers:
             for store in stores:
                 values = rates[(store, workers)]
+                cpu_text = (
+                    f"  CPU {_median(cpu_ms[(store, workers)]):.2f} ms/call" if workers == 1 else ""
+                )
                 print(
                     f"  workers {workers}  {store:<17} {median[(store, workers)]:6.0f} calls/s"
-                    f"  ({min(values):.0f}-{max(values):.0f})"
+                    f"  ({min(values):.0f}-{max(values):.0f}){cpu_text}"
                     f"  peak RSS {peaks[(store, workers)]:4.0f} MB"
                 )
+        print(
+            "routed/unrouted (target >= 0.8): ratio of the medians; the median (lowest-highest)"
+            " of each round's ratio, whose runs ran one after the other; with one worker,"
+            " unrouted/routed CPU time"
+        )
         for workers in args.workers:
             base = median[("unrouted", workers)]
             for store in stores[1:]:
-                ratio = median[(store, workers)] / base
-                print(f"routed/unrouted, workers {workers}, {store}: {ratio:.2f} (target >= 0.8)")
+                paired = [
+                    routed / unrouted
+                    for routed, unrouted in zip(
+                        rates[(store, workers)], rates[("unrouted", workers)], strict=True
+                    )
+                ]
+                cpu_ratio = _median(cpu_ms[("unrouted", workers)]) / _median(
+                    cpu_ms[(store, workers)]
+                )
+                print(
+                    f"  workers {workers}, {store:<17} {median[(store, workers)] / base:.2f};"
+                    f"  by round {_median(paired):.2f} ({min(paired):.2f}-{max(paired):.2f})"
+                    + (f";  CPU {cpu_ratio:.2f}" if workers == 1 else "")
+                )
         if 1 in args.workers:
             for workers in args.workers:
                 if workers > 1:
