@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
+from callhandoff.store.bulk import BulkInsert, new_ids
 from callhandoff.store.history import CALL
 from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.rows import DecisionRow, OutboxState, ReviewState
@@ -42,14 +43,6 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def _insert_returning_ids(
-    connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert `rows` in one statement; their new ids, in the order of `rows`."""
-    returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in connection.execute(returning, list(rows)).scalars()]
-
-
 _INSERT_CALL = calls.insert()
 _INSERT_VERSION = transcript_versions.insert()
 _INSERT_EXTRACTION = extractions.insert()
@@ -57,6 +50,13 @@ _INSERT_DECISION = decisions.insert()
 _INSERT_OUTBOX = outbox.insert()
 _INSERT_REVIEW = review_items.insert()
 _INSERT_REASON = review_item_reasons.insert()
+_BULK_CALL = BulkInsert(calls)
+_BULK_VERSION = BulkInsert(transcript_versions)
+_BULK_EXTRACTION = BulkInsert(extractions)
+_BULK_DECISION = BulkInsert(decisions)
+_BULK_OUTBOX = BulkInsert(outbox)
+_BULK_REVIEW = BulkInsert(review_items)
+_BULK_REASON = BulkInsert(review_item_reasons)
 _SAME_VERSION = sa.select(transcript_versions.c.id, transcript_versions.c.version).where(
     transcript_versions.c.call_id == sa.bindparam("call_id"),
     transcript_versions.c.content_hash == sa.bindparam("content_hash"),
@@ -202,28 +202,32 @@ def _reason_rows(item_id: int, review: ReviewWrite) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- writing
 def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: datetime) -> None:
     """Write calls the store has never seen, each under its own call ID, a statement per
-    table for the lot: the same rows `save_routing` writes for each with an empty `Prior`."""
+    table for the lot: the same rows `save_routing` writes for each with an empty `Prior`.
+
+    A new call has one version, one decision and at most one work item, so each new
+    row's id is read back through the call ID or the version it is for (indexed columns).
+    """
     if not writes:
         return
-    connection.execute(_INSERT_CALL, [_call_row(write, 1, now) for write in writes])
-    version_ids = _insert_returning_ids(
-        connection, transcript_versions, [_version_row(write, 1, now) for write in writes]
-    )
-    connection.execute(
-        _INSERT_EXTRACTION,
+    call_ids = [write.call_id for write in writes]
+    _BULK_CALL.execute(connection, [_call_row(write, 1, now) for write in writes])
+    _BULK_VERSION.execute(connection, [_version_row(write, 1, now) for write in writes])
+    version_ids = new_ids(connection, transcript_versions, "call_id", call_ids)
+    _BULK_EXTRACTION.execute(
+        connection,
         [
             _extraction_row(version_id, write.handoff, now)
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
     )
-    decision_ids = _insert_returning_ids(
+    _BULK_DECISION.execute(
         connection,
-        decisions,
         [
             _decision_row(write.call_id, version_id, write.decision, now)
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
     )
+    decision_ids = new_ids(connection, decisions, "version_id", version_ids)
     queued: list[dict[str, Any]] = []
     reviews: list[tuple[ReviewWrite, dict[str, Any]]] = []
     for write, version_id, decision_id in zip(writes, version_ids, decision_ids, strict=True):
@@ -232,17 +236,20 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
             queued.append(_outbox_row(write.idempotency_key, write.outbox, common, now))
         elif write.review is not None:
             reviews.append((write.review, _review_row(write, write.review, common, now)))
-    if queued:
-        connection.execute(_INSERT_OUTBOX, queued)
+    _BULK_OUTBOX.execute(connection, queued)
     if reviews:
-        item_ids = _insert_returning_ids(connection, review_items, [row for _, row in reviews])
-        reasons = [
-            reason
-            for item_id, (review, _) in zip(item_ids, reviews, strict=True)
-            for reason in _reason_rows(item_id, review)
-        ]
-        if reasons:
-            connection.execute(_INSERT_REASON, reasons)
+        _BULK_REVIEW.execute(connection, [row for _, row in reviews])
+        item_ids = new_ids(
+            connection, review_items, "call_id", [row["call_id"] for _, row in reviews]
+        )
+        _BULK_REASON.execute(
+            connection,
+            [
+                reason
+                for item_id, (review, _) in zip(item_ids, reviews, strict=True)
+                for reason in _reason_rows(item_id, review)
+            ],
+        )
 
 
 def save_routing(

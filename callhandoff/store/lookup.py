@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from callhandoff.normalize import digit_key, fold, id_key
+from callhandoff.store.bulk import chunks
 from callhandoff.store.records import (
     BookingRecord,
     CustomerRecord,
@@ -102,15 +103,6 @@ _PRODUCTS = sa.select(products).where(
     products.c.destination == sa.bindparam("destination"),
     products.c.sku_key.in_(sa.bindparam("keys", expanding=True)),
 )
-
-#: Keys in one `IN (...)` list. The orders query binds two lists (ids and digits) and
-#: two destinations: 2 x 400 + 2 values, under SQLite's oldest limit of 999.
-_CHUNK = 400
-
-
-def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
 
 
 @dataclass
@@ -293,7 +285,7 @@ class DirectoryLookup:
         wanted = {s: (key, digit_key(s)) for s in said if (key := id_key(s))}
         by_key: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
         by_digits: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
-        for chunk in _chunks(list(wanted)):
+        for chunk in chunks(list(wanted)):
             parameters = {
                 "destination": destination,
                 "keys": sorted({wanted[s][0] for s in chunk}),
@@ -319,7 +311,7 @@ class DirectoryLookup:
         self, connection: Connection, order_ids: Sequence[str]
     ) -> dict[str, list[sa.RowMapping]]:
         items: dict[str, list[sa.RowMapping]] = defaultdict(list)
-        for chunk in _chunks(order_ids):
+        for chunk in chunks(order_ids):
             for row in connection.execute(_ITEMS, {"order_ids": chunk}).mappings():
                 items[row["order_id"]].append(row)
         return items
@@ -328,7 +320,7 @@ class DirectoryLookup:
         self, connection: Connection, customer_ids: Sequence[str]
     ) -> dict[str, CustomerRecord | None]:
         found: dict[str, CustomerRecord | None] = dict.fromkeys(customer_ids)
-        for chunk in _chunks(customer_ids):
+        for chunk in chunks(customer_ids):
             for row in connection.execute(_CUSTOMERS, {"customer_ids": chunk}).mappings():
                 found[row["customer_id"]] = customer_from(row)
         return found
@@ -337,7 +329,7 @@ class DirectoryLookup:
         self, connection: Connection, destination: str, column: str, values: Sequence[str]
     ) -> dict[str, list[CustomerRecord]]:
         found: dict[str, list[CustomerRecord]] = {value: [] for value in values}
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             parameters = {"destination": destination, "values": chunk}
             for row in connection.execute(_CUSTOMERS_BY[column], parameters).mappings():
                 found[row[column]].append(customer_from(row))
@@ -347,7 +339,7 @@ class DirectoryLookup:
         self, connection: Connection, destination: str, keys: Sequence[str]
     ) -> dict[str, ProductRecord]:
         found: dict[str, ProductRecord] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             parameters = {"destination": destination, "keys": chunk}
             for row in connection.execute(_PRODUCTS, parameters).mappings():
                 found[row["sku_key"]] = product_from(row)

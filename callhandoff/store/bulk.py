@@ -1,0 +1,110 @@
+"""Many rows into one table in one driver call, and the ids they got: the batch path.
+
+SQLAlchemy's `execute(table.insert(), rows)` processes every row again (parameters
+built and typed one by one), and asked for the new ids in order, SQLite inserts
+one row per statement. A batch writes the same tables with the same columns call
+after call, so `BulkInsert` compiles its statement once per dialect and set of
+columns, keeps each column's bind processor (the column type's own: aware
+datetimes to UTC, JSON serialised, ...) and hands the driver plain tuples with
+`exec_driver_sql`: the rows are the ones `execute(table.insert(), rows)` writes.
+`new_ids` reads the ids back through a column that tells the new rows apart.
+"""
+
+from __future__ import annotations
+
+import operator
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+#: Values in one `IN (...)` list. The directory's orders lookup binds two lists (ids and
+#: digits) and two destinations: 2 x 400 + 2 values, under SQLite's oldest limit of 999.
+IN_CHUNK = 400
+
+
+def chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
+    """`values` in lists of at most `IN_CHUNK`."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield list(values[start : start + IN_CHUNK])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    columns: tuple[str, ...]  # in the statement's parameter order
+    values: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # a row's values in that order
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
+    positional: bool
+
+
+@dataclass(frozen=True)
+class BulkInsert:
+    """`INSERT INTO table`, compiled once per dialect and set of columns."""
+
+    table: sa.Table
+    _plans: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Plan]] = field(
+        default_factory=weakref.WeakKeyDictionary, compare=False, repr=False
+    )
+
+    def _plan(self, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
+        """The statement for these columns on this engine's dialect (its JSON serializer
+        is the engine's own, so plans are kept per dialect object)."""
+        plans = self._plans.setdefault(dialect, {})
+        plan = plans.get(columns)
+        if plan is None:
+            compiled = self.table.insert().compile(dialect=dialect, column_keys=list(columns))
+            order = tuple(compiled.positiontup or ()) if compiled.positional else columns
+            if sorted(order) != sorted(columns):
+                raise ValueError(f"{self.table.name}: bind names {order} are not {columns}")
+            bind = [self.table.c[name].type.dialect_impl(dialect) for name in order]
+            processors = tuple(
+                (position, process)
+                for position, type_ in enumerate(bind)
+                if (process := type_.bind_processor(dialect)) is not None
+            )
+            getter = operator.itemgetter(*order)
+            values = getter if len(order) > 1 else lambda row: (getter(row),)
+            plan = _Plan(compiled.string, order, values, processors, compiled.positional)
+            plans[columns] = plan
+        return plan
+
+    def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `rows`, which all set the same columns (the keys of the first)."""
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        plan = self._plan(connection.dialect, columns)
+        values: list[tuple[Any, ...]] = []
+        for row in rows:
+            if len(row) != len(columns):
+                raise ValueError(f"{self.table.name}: rows set different columns")
+            taken = plan.values(row)
+            if plan.processors:
+                processed = list(taken)
+                for position, process in plan.processors:
+                    processed[position] = process(processed[position])
+                taken = tuple(processed)
+            values.append(taken)
+        if plan.positional:
+            connection.exec_driver_sql(plan.sql, values)
+        else:
+            named = [dict(zip(plan.columns, row, strict=True)) for row in values]
+            connection.exec_driver_sql(plan.sql, named)
+
+
+def new_ids(connection: Connection, table: sa.Table, key: str, values: Sequence[Any]) -> list[int]:
+    """The ids of rows just inserted into `table`, one for each of `values` of column `key`,
+    in their order. No two rows of the table may share a value of `values`."""
+    column = table.c[key]
+    found: dict[Any, int] = {}
+    for chunk in chunks(values):
+        rows = connection.execute(sa.select(column, table.c.id).where(column.in_(chunk)))
+        for value, new_id in rows:
+            if value in found:
+                raise ValueError(f"{table.name}: two rows have {key} = {value!r}")
+            found[value] = int(new_id)
+    return [found[value] for value in values]
