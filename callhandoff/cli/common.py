@@ -111,8 +111,8 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # typer's own handling; a closed pipe (`| head`) ends quietly
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except Exception as exc:

@@ -62,3 +62,19 @@ def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
     assert "store: " in done.stdout
     loaded = done.stderr.split("LOADED", 1)[1].strip()
     assert loaded == "['callhandoff.cli.app', 'callhandoff.cli.common', 'callhandoff.cli.outbox']"
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`callhandoff schema | head -1`: the reader leaves early; no `error:` line, exit 1."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from callhandoff.cli.app import main; main()", "schema"],
+        cwd=tmp_path,
+        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line is written
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert "error" not in errors.lower(), errors
