@@ -8,6 +8,7 @@ command. `callhandoff --help` looks every command up and lists them all.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 import typer
@@ -63,19 +64,49 @@ def load_command(name: str) -> TyperCommand | TyperGroup:
     return command
 
 
+class _CommandTable(MutableMapping[str, Any]):
+    """Every command's name from the start (for listings and "did you mean" hints); a
+    command itself is built the first time it is looked up."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = load_command(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._built
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._built if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._built))
+
+
 class _LazyCommands(TyperGroup):
-    """The top-level group: commands are loaded on first lookup.
+    """The top-level group, over a `_CommandTable`.
 
     `ctx` is typer's own (private) click context, hence `Any`.
     """
 
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMANDS)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _CommandTable()
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.commands[cmd_name] = load_command(cmd_name)
-        return self.commands.get(cmd_name)
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
 
 
 def _no_options() -> None:

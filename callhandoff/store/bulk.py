@@ -56,10 +56,14 @@ class BulkInsert:
         plans = self._plans.setdefault(dialect, {})
         plan = plans.get(columns)
         if plan is None:
-            compiled = self.table.insert().compile(dialect=dialect, column_keys=list(columns))
-            order = tuple(compiled.positiontup or ()) if compiled.positional else columns
-            if sorted(order) != sorted(columns):
-                raise ValueError(f"{self.table.name}: bind names {order} are not {columns}")
+            compiled = self.table.insert().compile(
+                dialect=dialect, column_keys=list(columns), for_executemany=True
+            )  # for many rows: no RETURNING of the new id
+            binds = tuple(compiled.positiontup or ()) if compiled.positional else (*compiled.binds,)
+            if set(binds) != set(columns):  # e.g. a Python-side default the rows leave out
+                unset = sorted(set(binds) - set(columns))
+                raise ValueError(f"{self.table.name}: the rows do not set {unset}")
+            order = binds if compiled.positional else columns
             bind = [self.table.c[name].type.dialect_impl(dialect) for name in order]
             processors = tuple(
                 (position, process)

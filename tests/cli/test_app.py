@@ -40,7 +40,7 @@ def test_every_command_answers_help(name: str) -> None:
 def test_an_unknown_command_is_a_usage_error() -> None:
     result = runner.invoke(app, ["explian"])
     assert result.exit_code == 2
-    assert "No such command 'explian'" in result.output
+    assert "No such command 'explian'. Did you mean 'explain'?" in result.output
 
 
 def test_a_command_loads_no_other_command(tmp_path: Path) -> None:

@@ -114,3 +114,22 @@ def test_rows_that_set_different_columns_are_refused(tmp_path: Any) -> None:
     del rows[1]["store"]
     with engine.begin() as connection, pytest.raises(ValueError, match="different columns"):
         BulkInsert(calls).execute(connection, rows)
+
+
+def test_a_column_whose_default_python_computes_must_be_set() -> None:
+    """`insert()` would fill it in; a bulk insert says so rather than write NULL or fail
+    in the driver."""
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.String),
+        sa.Column("b", sa.String, default="filled"),
+    )
+    engine = sa.create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    with engine.begin() as connection:
+        with pytest.raises(ValueError, match=r"t: the rows do not set \['b'\]"):
+            BulkInsert(table).execute(connection, [{"a": "x"}])
+        BulkInsert(table).execute(connection, [{"a": "x", "b": "y"}])
+        assert connection.execute(sa.select(table.c.a, table.c.b)).all() == [("x", "y")]
