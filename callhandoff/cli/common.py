@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import signal
 import threading
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -94,8 +93,7 @@ def error_line(exc: BaseException) -> str:
     return hide_passwords_in(text)
 
 
-_GUARDED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
-"""Commands `guarded` already wraps (a command group is loaded again by each CLI run)."""
+_GUARDED = "__callhandoff_guarded__"
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
@@ -104,7 +102,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     Exits, usage errors and interrupts keep their own handling.
     """
 
-    if command in _GUARDED:
+    if getattr(command, _GUARDED, False):  # a command group is loaded again by each run
         return command
 
     @functools.wraps(command)
@@ -118,7 +116,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:
             fail(error_line(exc))
 
-    _GUARDED.add(run)
+    setattr(run, _GUARDED, True)
     return run
 
 

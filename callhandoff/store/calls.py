@@ -49,7 +49,6 @@ _INSERT_EXTRACTION = extractions.insert()
 _INSERT_DECISION = decisions.insert()
 _INSERT_OUTBOX = outbox.insert()
 _INSERT_REVIEW = review_items.insert()
-_INSERT_REASON = review_item_reasons.insert()
 _BULK_CALL = BulkInsert(calls)
 _BULK_VERSION = BulkInsert(transcript_versions)
 _BULK_EXTRACTION = BulkInsert(extractions)
@@ -288,9 +287,7 @@ def save_routing(
         item_id = _new_id(
             connection.execute(_INSERT_REVIEW, _review_row(write, write.review, common, now))
         )
-        reasons = _reason_rows(item_id, write.review)
-        if reasons:
-            connection.execute(_INSERT_REASON, reasons)
+        _BULK_REASON.execute(connection, _reason_rows(item_id, write.review))
 
 
 def record_decision(

@@ -13,7 +13,6 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
-import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -118,9 +117,7 @@ def _reason(exc: BaseException, url: str | None) -> str:
 def _to_json(value: object) -> str:
     """JSON columns are written by pydantic's serializer (several times faster than `json`);
     a value already serialised (`JsonText`) is written as it is."""
-    if isinstance(value, JsonText):
-        return str(value)
-    return pydantic_core.to_json(value).decode()
+    return str(value if isinstance(value, JsonText) else JsonText.of(value))
 
 
 def applied_migrations(engine: Engine) -> list[str]:
@@ -199,7 +196,6 @@ def _one_transaction_at_a_time(engine: Engine) -> None:
 #: syncs both). SQLite's default of 1,000 (4 MB) meant a checkpoint on nearly every
 #: batch commit of a routed run; 10,000 lets a few batches share one.
 WAL_CHECKPOINT_PAGES = 10_000
-
 
 #: Bytes of the database file SQLite reads through a memory map instead of a copy per
 #: page read. A routed call looks its caller and order up in the directory's indexes;

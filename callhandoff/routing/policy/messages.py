@@ -34,7 +34,7 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
-def render(message: str, facts: Mapping[str, Any], thresholds: Mapping[str, float]) -> str:
+def _render(message: str, facts: Mapping[str, Any], thresholds: Mapping[str, float]) -> str:
     """`message` with its facts and thresholds filled in; as written if one is unknown."""
     try:
         return _FORMATTER.vformat(message, (), {**facts, "thresholds": thresholds})
@@ -75,5 +75,5 @@ class Message:
         return cls(text, dict(thresholds), _shown(text))
 
     def render(self, facts: Mapping[str, Any]) -> str:
-        """`render(text, facts, thresholds)`, answered from the memo for values seen before."""
-        return self._memo.get(facts, lambda: render(self.text, facts, self.thresholds))
+        """The text with these facts filled in, answered from the memo for values seen before."""
+        return self._memo.get(facts, lambda: _render(self.text, facts, self.thresholds))
