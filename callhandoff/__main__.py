@@ -1,5 +1,5 @@
 """`python -m callhandoff ...` runs the `callhandoff` command."""
 
-from callhandoff.cli.app import main
+from callhandoff.cli.launch import main
 
 main()

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from callhandoff import longlived
 from callhandoff.cli.common import guard_commands
 
 
@@ -109,21 +110,21 @@ class _LazyCommands(TyperGroup):
         return list(self.commands)
 
 
-def _no_options() -> None:
-    """`callhandoff` itself takes no options; its commands do."""
+def _command_loaded() -> None:
+    """`callhandoff` itself takes no options; its commands do.
+
+    Click calls this once the command is looked up (its module loaded) and
+    before the command runs: the end of start-up (`launch.main`).
+    """
+    longlived.end_start_up()
 
 
 app = typer.Typer(
     name="callhandoff",
     cls=_LazyCommands,
-    callback=_no_options,
+    callback=_command_loaded,
     help="Turn customer-call transcripts into grounded, action-ready handoffs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()

@@ -45,7 +45,7 @@ def test_an_unknown_command_is_a_usage_error() -> None:
 
 def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
     code = (
-        "import sys; from callhandoff.cli.app import main\n"
+        "import sys; from callhandoff.cli.launch import main\n"
         "sys.argv = ['callhandoff', 'outbox']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('LOADED', sorted(m for m in sys.modules if m.startswith('callhandoff.cli.')),"
@@ -61,13 +61,20 @@ def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
     )
     assert "store: " in done.stdout
     loaded = done.stderr.split("LOADED", 1)[1].strip()
-    assert loaded == "['callhandoff.cli.app', 'callhandoff.cli.common', 'callhandoff.cli.outbox']"
+    assert loaded == str(
+        [
+            "callhandoff.cli.app",
+            "callhandoff.cli.common",
+            "callhandoff.cli.launch",
+            "callhandoff.cli.outbox",
+        ]
+    )
 
 
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """`callhandoff schema | head -1`: the reader leaves early; no `error:` line, exit 1."""
     process = subprocess.Popen(
-        [sys.executable, "-c", "from callhandoff.cli.app import main; main()", "schema"],
+        [sys.executable, "-c", "from callhandoff.cli.launch import main; main()", "schema"],
         cwd=tmp_path,
         env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
         stdout=subprocess.PIPE,
@@ -78,3 +85,46 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 1
     assert "error" not in errors.lower(), errors
+
+
+PROBE = '''
+import atexit
+import gc
+import sys
+from pathlib import Path
+
+
+def probe() -> None:
+    """Say whether the collector is on; leave an exit handler and a lot of output."""
+    atexit.register(lambda: Path("exit-handler-ran").write_text("yes"))
+    print("collector on:", gc.isenabled())
+    sys.stdout.write("x" * 1_000_000 + "\\n")
+'''
+
+
+def test_the_console_script_runs_a_command_with_the_collector_on_and_exits_cleanly(
+    tmp_path: Path,
+) -> None:
+    """Start-up loads modules with the garbage collector off; the command itself runs
+    with it on (a long `process` run must collect), and the process still flushes its
+    output and runs the command's exit handlers."""
+    (tmp_path / "probe_command.py").write_text(PROBE)
+    code = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from callhandoff.cli import app, launch\n"
+        "app.COMMANDS['probe'] = app._Entry('probe_command', 'probe')\n"
+        "sys.argv = ['callhandoff', 'probe']\n"
+        "launch.main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, rest = done.stdout.split("\n", 1)
+    assert first == "collector on: True"
+    assert rest == "x" * 1_000_000 + "\n"
+    assert (tmp_path / "exit-handler-ran").read_text() == "yes"

@@ -131,7 +131,7 @@ def test_markup_in_a_call_id_is_printed_as_written(workdir: Path) -> None:
 
 def test_the_offline_path_never_loads_the_llm_libraries(workdir: Path) -> None:
     code = (
-        "import sys; from callhandoff.cli.app import main\n"
+        "import sys; from callhandoff.cli.launch import main\n"
         "sys.argv = ['callhandoff', 'process', 'examples/', '--no-progress']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in "
