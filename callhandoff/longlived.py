@@ -3,11 +3,13 @@
 Start-up (`start_process`, then `end_start_up`): while modules load, the
 collector is off. Loading allocates about a hundred thousand objects that live
 as long as the process, and little garbage; the collections they would trigger
-cost about 50 ms of `callhandoff explain`'s start-up. At exit, the objects still alive are left to the
-operating system: the interpreter's last collections would walk every loaded
-module's objects (about 0.1 s once SQLAlchemy and pydantic are loaded) only to
-free memory the process gives back. Skipped: finalizers of objects alive at
-exit, which Python does not promise to run.
+cost about 50 ms of `callhandoff explain`'s start-up. At exit, the objects still
+alive are left to the operating system: the interpreter's last collections
+would walk every loaded module's objects (about 0.1 s once SQLAlchemy and
+pydantic are loaded) only to free memory the process gives back. Skipped:
+finalizers of objects alive at exit, which Python does not promise to run; what
+must happen at exit is registered for it (the store closes its connections,
+`store.db._close_at_exit`).
 
 Long runs (`settle`, `settled`): a batch run builds large, long-lived
 structures before its first call (the classifier's vocabulary and weights,

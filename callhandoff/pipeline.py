@@ -8,7 +8,7 @@ in batches, one transaction each.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from callhandoff.grounding import ground_handoff
@@ -104,12 +104,14 @@ def process_stream(
     router: Router | None = None,
     *,
     workers: int = 1,
-) -> Iterator[CallResult | Rejected]:
+) -> Generator[CallResult | Rejected, None, None]:
     """`extract_stream`, then (with a `router`) each call matched, decided and persisted.
 
     Routing commits in batches; a result is yielded only after its batch is
     committed, and rejects keep their place in the order. A call the run's budget
     left pending (`meta.pending`) is not routed: a re-run extracts and routes it.
+    Close it (`contextlib.closing`) when stopping early: the backend then closes
+    what its run holds open (an LLM recording) at once.
     """
     extracted = extract_stream(inputs, backend, settings, workers=workers)
     if router is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -149,3 +150,36 @@ def test_ungrounded_backend_output_is_dropped_in_the_pipeline() -> None:
 def test_only_rejects_pass_straight_through() -> None:
     outputs = list(process_stream([_reject(1), _reject(2)], EchoBackend(), Settings()))
     assert [o.line for o in outputs if isinstance(o, Rejected)] == [1, 2]
+
+
+class ClosingBackend(EchoBackend):
+    """An `EchoBackend` whose run holds something open until the run ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run_closed = False
+
+    def extract_many(self, transcripts: Iterable[Transcript]) -> Iterator[Handoff]:
+        try:
+            yield from super().extract_many(transcripts)
+        finally:
+            self.run_closed = True
+
+
+def test_closing_the_stream_early_ends_the_backends_run_at_once(tmp_path: Path) -> None:
+    """A run stopped after its first result (an error, Ctrl-C) closes what the backend's
+    run holds open when the stream is closed, without waiting for the garbage collector
+    (which the command line skips at exit)."""
+    router = Router(open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    for routing in (None, router):
+        backend = ClosingBackend()
+        inputs = [_transcript(f"call-{n}") for n in range(200)]
+        gc.disable()
+        try:
+            stream = process_stream(inputs, backend, Settings(), router=routing)
+            next(stream)
+            assert not backend.run_closed
+            stream.close()
+            assert backend.run_closed
+        finally:
+            gc.enable()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -171,7 +171,11 @@ def process(
                 recursive=recursive,
                 limits=Limits.from_settings(settings),
             )
-            results = process_stream(inputs, extraction, settings, router=router, workers=workers)
+            results = stack.enter_context(
+                closing(
+                    process_stream(inputs, extraction, settings, router=router, workers=workers)
+                )
+            )
             for item in results:
                 if isinstance(item, CallResult) and item.handoff.meta.pending:
                     tally.add_pending(item)  # not written: a re-run extracts it
