@@ -211,7 +211,7 @@ def _one_transaction_at_a_time(engine: Engine) -> None:
 #: Page size of a new SQLite store (SQLite's default is 4,096). A routed call writes
 #: JSON values of 1 to 8 KB; on 4 KB pages most of them spill into overflow pages of
 #: their own, each one more frame for the write-ahead log, and committing a batch of
-#: 64 calls cost about four times what it does on 16 KB pages. Only a database
+#: 64 calls cost over three times what it does on 16 KB pages. Only a database
 #: created empty takes it: an existing store keeps the page size it was created with.
 PAGE_BYTES = 16_384
 
