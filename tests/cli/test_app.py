@@ -43,6 +43,18 @@ def test_an_unknown_command_is_a_usage_error() -> None:
     assert "No such command 'explian'. Did you mean 'explain'?" in result.output
 
 
+def _python(code: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -c code` in `folder` with a data folder of its own; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=folder,
+        env={"CALLHANDOFF_DATA_DIR": str(folder / "data"), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
 def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
     code = (
         "import sys; from callhandoff.cli.launch import main\n"
@@ -51,14 +63,7 @@ def test_a_command_loads_no_other_command(tmp_path: Path) -> None:
         "print('LOADED', sorted(m for m in sys.modules if m.startswith('callhandoff.cli.')),"
         " file=sys.stderr)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(code, tmp_path)
     assert "store: " in done.stdout
     loaded = done.stderr.split("LOADED", 1)[1].strip()
     assert loaded == str(
@@ -116,14 +121,7 @@ def test_the_console_script_runs_a_command_with_the_collector_on_and_exits_clean
         "sys.argv = ['callhandoff', 'probe']\n"
         "launch.main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(code, tmp_path)
     first, rest = done.stdout.split("\n", 1)
     assert first == "collector on: True"
     assert rest == "x" * 1_000_000 + "\n"
