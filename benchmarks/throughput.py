@@ -14,7 +14,8 @@ conversations, each configuration in a fresh data folder:
   machine that slows down or speeds up does so for all of them alike;
 
 and prints the median calls per second of each configuration (with the range),
-CPU time per call (with one worker), peak RSS, the routed/unrouted ratio (of
+processor time per call (the machine's, so worker processes count: run it on an
+otherwise idle machine), peak RSS, the routed/unrouted ratio (of
 the medians; per round: a round runs unrouted and routed one after the
 other, so a drifting machine moves both alike; and of the fastest runs, those
 other work on the machine disturbed least), the 2-worker scaling, and the
@@ -47,25 +48,38 @@ FIRST = "Ava Liam Maya Noah Zoe Arjun Lena Omar Ines Kai Priya Theo Nora Ravi El
 LAST = "Patel Smith Garcia Kumar Nguyen Muller Rossi Khan Silva Cohen Sato Novak".split()
 
 
-def run(args: list[str], data_dir: Path) -> tuple[float, float, float]:
-    """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS in MB, CPU seconds).
+def busy_seconds() -> float | None:
+    """Processor time the machine has spent working since boot, all cores (Linux), or None.
 
-    CPU seconds are the user + system time of the command itself: with `--workers 1`
-    the whole job, with more the workers' share is left out (they are the children of
-    multiprocessing's fork server, which nobody waits for).
+    The command's own resource usage would leave its worker processes out: they are
+    the children of multiprocessing's fork server, which nobody waits for.
     """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def run(args: list[str], data_dir: Path) -> tuple[float, float, float | None]:
+    """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS of the main process
+    in MB, processor seconds the machine spent meanwhile, or None where unknown)."""
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("CALLHANDOFF_DATABASE_URL", None)
+    busy = busy_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(
         [CLI, *args], env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    busy_after = busy_seconds()
+    cpu = None if busy is None or busy_after is None else busy_after - busy
     if status != 0:
         problem = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"callhandoff {' '.join(args)} failed:\n{problem}")
-    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss / 1024, cpu
 
 
 def write_directory(folder: Path, n_orders: int, planted: list[str], seed: int) -> None:
@@ -227,7 +241,8 @@ def main() -> None:
                         data_dir,
                     )
                     rates.setdefault((store, workers), []).append(calls / seconds)
-                    cpu_ms.setdefault((store, workers), []).append(1000 * cpu / calls)
+                    if cpu is not None:
+                        cpu_ms.setdefault((store, workers), []).append(1000 * cpu / calls)
                     peaks[(store, workers)] = max(peaks.get((store, workers), 0.0), rss)
                     if data_dir != kept:  # disk stays flat; the start-up figures need one
                         shutil.rmtree(data_dir)
@@ -237,7 +252,9 @@ def main() -> None:
             for store in stores:
                 values = rates[(store, workers)]
                 cpu_text = (
-                    f"  CPU {_median(cpu_ms[(store, workers)]):.2f} ms/call" if workers == 1 else ""
+                    f"  CPU {_median(cpu_ms[(store, workers)]):.2f} ms/call"
+                    if (store, workers) in cpu_ms
+                    else ""
                 )
                 print(
                     f"  workers {workers}  {store:<17} {median[(store, workers)]:6.0f} calls/s"
@@ -247,8 +264,8 @@ def main() -> None:
         print(
             "routed/unrouted (target >= 0.8): ratio of the medians; the median (lowest-highest)"
             " of each round's ratio, whose runs ran one after the other; ratio of the fastest"
-            " runs (the least disturbed by other work on the machine); with one worker,"
-            " unrouted/routed CPU time"
+            " runs (the least disturbed by other work on the machine); unrouted/routed"
+            " processor time"
         )
         for workers in args.workers:
             base = median[("unrouted", workers)]
@@ -259,14 +276,15 @@ def main() -> None:
                         rates[(store, workers)], rates[("unrouted", workers)], strict=True
                     )
                 ]
-                cpu_ratio = _median(cpu_ms[("unrouted", workers)]) / _median(
-                    cpu_ms[(store, workers)]
-                )
+                cpu_text = ""
+                if (store, workers) in cpu_ms and ("unrouted", workers) in cpu_ms:
+                    unrouted_ms = _median(cpu_ms[("unrouted", workers)])
+                    cpu_text = f";  CPU {unrouted_ms / _median(cpu_ms[(store, workers)]):.2f}"
                 best = max(rates[(store, workers)]) / max(rates[("unrouted", workers)])
                 print(
                     f"  workers {workers}, {store:<17} {median[(store, workers)] / base:.2f};"
                     f"  by round {_median(paired):.2f} ({min(paired):.2f}-{max(paired):.2f})"
-                    f";  best runs {best:.2f}" + (f";  CPU {cpu_ratio:.2f}" if workers == 1 else "")
+                    f";  best runs {best:.2f}{cpu_text}"
                 )
         if 1 in args.workers:
             for workers in args.workers:

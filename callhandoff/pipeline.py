@@ -42,12 +42,12 @@ def _results(
     transcripts: Iterable[Transcript],
     backend: ExtractionBackend,
     settings: Settings,
-    workers: int,
+    processes: int,
 ) -> Iterator[CallResult]:
-    if workers > 1:
+    if processes:
         from callhandoff.workers import extract_in_workers
 
-        yield from extract_in_workers(transcripts, settings, workers)
+        yield from extract_in_workers(transcripts, settings, processes)
         return
     pending: deque[Transcript] = deque()
 
@@ -65,16 +65,16 @@ def extract_stream(
     backend: ExtractionBackend,
     settings: Settings,
     *,
-    workers: int = 1,
+    processes: int = 0,
 ) -> Iterator[tuple[CallResult, Transcript] | Rejected]:
     """Every input comes out once, in input order: its grounded result or the Rejected it was.
 
     Redaction comes first: every transcript (and every rejected record's raw text)
     has its secrets masked before the backend, the store or any output sees it, and
     the transcript paired with each result is the redacted one. Transcripts are fed
-    lazily to `backend.extract_many` (or, with `workers` > 1, to that many processes
-    each running its own backend), so extraction can work ahead while rejects keep
-    their place in the output.
+    lazily to `backend.extract_many` (or, with `processes`, to that many worker
+    processes each running its own backend, see `workers.py`), so extraction can work
+    ahead while rejects keep their place in the output.
     """
     pending: deque[Transcript | Rejected] = deque()
 
@@ -89,7 +89,7 @@ def extract_stream(
             pending.popleft()
             yield head
 
-    for result in _results(transcripts(), backend, settings, workers):
+    for result in _results(transcripts(), backend, settings, processes):
         yield from leading_rejects()
         transcript = pending.popleft()
         assert isinstance(transcript, Transcript), "backend yielded more handoffs than inputs"
@@ -103,7 +103,7 @@ def process_stream(
     settings: Settings,
     router: Router | None = None,
     *,
-    workers: int = 1,
+    processes: int = 0,
 ) -> Generator[CallResult | Rejected, None, None]:
     """`extract_stream`, then (with a `router`) each call matched, decided and persisted.
 
@@ -113,7 +113,7 @@ def process_stream(
     Close it (`contextlib.closing`) when stopping early: the backend then closes
     what its run holds open (an LLM recording) at once.
     """
-    extracted = extract_stream(inputs, backend, settings, workers=workers)
+    extracted = extract_stream(inputs, backend, settings, processes=processes)
     if router is None:
         for item in extracted:
             yield item if isinstance(item, Rejected) else item[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from callhandoff.pipeline import process_stream
@@ -21,6 +22,7 @@ from callhandoff.schema import (
     Urgency,
 )
 from callhandoff.settings import Settings
+from callhandoff.store.calls import known_call_ids
 from callhandoff.store.db import open_store
 from callhandoff.summarizer.offline import OfflineBackend
 
@@ -104,8 +106,8 @@ def test_routing_in_batches_keeps_rejects_in_place(tmp_path: Path) -> None:
     assert all(o.decision is not None for o in outputs if isinstance(o, CallResult))
 
 
-def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
-    calls = [
+def _order_calls() -> list[Transcript]:
+    return [
         Transcript.model_validate(
             {
                 "call_id": f"w{n}",
@@ -125,6 +127,10 @@ def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
             * 30
         )
     ]
+
+
+def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
+    calls = _order_calls()
     settings = Settings(backend="offline")
     backend = OfflineBackend(settings)
     alone = [
@@ -134,10 +140,42 @@ def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
     ]
     pooled = [
         r.model_dump(exclude={"handoff": {"meta"}})
-        for r in process_stream(calls, backend, settings, workers=2)
+        for r in process_stream(calls, backend, settings, processes=2)
         if isinstance(r, CallResult)
     ]
     assert len(alone) == 90 and pooled == alone
+
+
+def test_a_routed_run_extracting_in_one_worker_process_stores_what_the_main_one_does(
+    tmp_path: Path,
+) -> None:
+    """One worker process extracts while the main process routes: every call is decided
+    and stored as when the main process does both."""
+    calls = _order_calls()
+    settings = Settings(backend="offline")
+    decided: dict[int, list[dict[str, object]]] = {}
+    for processes in (0, 1):
+        router = Router(
+            open_store(f"sqlite:///{tmp_path / f'store-{processes}.db'}"),
+            clock=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        )
+        results = list(
+            process_stream(
+                calls, OfflineBackend(settings), settings, router=router, processes=processes
+            )
+        )
+        decided[processes] = [
+            r.model_dump(exclude={"handoff": {"meta"}})
+            for r in results
+            if isinstance(r, CallResult)
+        ]
+        with router.engine.connect() as connection:
+            assert known_call_ids(connection, [c.call_id for c in calls]) == {
+                c.call_id for c in calls
+            }
+    assert len(decided[0]) == 90
+    assert all(r["decision"] is not None for r in decided[0])
+    assert decided[1] == decided[0]
 
 
 def test_ungrounded_backend_output_is_dropped_in_the_pipeline() -> None:

@@ -51,7 +51,11 @@ def process(
     concurrency: options.Concurrency = None,
     workers: Annotated[
         int,
-        typer.Option(min=1, help="Processes for the offline backend (one per core helps)."),
+        typer.Option(
+            min=1,
+            help="Processes for the offline backend (one per core helps). With one, a large "
+            "routed run extracts in a process of its own while this one routes.",
+        ),
     ] = 1,
     model: options.Model = None,
     prompt: options.Prompt = None,
@@ -107,6 +111,7 @@ def process(
     from callhandoff.readers.common import Limits
     from callhandoff.schema.result import CallResult
     from callhandoff.summarizer.factory import build_backend
+    from callhandoff.workers import extraction_processes
 
     overrides = options.backend_overrides(
         backend=backend,
@@ -160,10 +165,10 @@ def process(
                     transient=False,
                 )
             )
-            label = extraction.name if workers == 1 else f"{extraction.name} × {workers}"
-            task = bar.add_task(
-                f"processing ({escape(label)})", total=estimate_records(paths, recursive)
-            )
+            expected = estimate_records(paths, recursive)
+            processes = extraction_processes(workers, routed=route, expected_calls=expected)
+            label = f"{extraction.name} × {processes}" if processes else extraction.name
+            task = bar.add_task(f"processing ({escape(label)})", total=expected)
             inputs = iter_inputs(
                 paths,
                 default_destination=settings.default_destination,
@@ -173,7 +178,7 @@ def process(
             )
             results = stack.enter_context(
                 closing(
-                    process_stream(inputs, extraction, settings, router=router, workers=workers)
+                    process_stream(inputs, extraction, settings, router=router, processes=processes)
                 )
             )
             for item in results:
