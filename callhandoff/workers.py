@@ -44,23 +44,30 @@ def usable_cores() -> int:
 
 
 def extraction_processes(
-    workers: int, *, routed: bool, expected_calls: int | None, cores: int | None = None
+    workers: int,
+    *,
+    offline: bool,
+    routed: bool,
+    expected_calls: int | None,
+    cores: int | None = None,
 ) -> int:
     """Worker processes to extract with for `--workers N`; 0 means the main process does.
 
     Two or more workers run in that many processes. One worker runs in the main
-    process, except for a routed run of at least `OVERLAP_MIN_CALLS` transcripts on
-    a machine with a core to spare: then it runs in a worker process of its own, and
-    the main process matches, decides and commits a batch while the next calls are
-    extracted. An unrouted run leaves the main process too little to do meanwhile
-    to pay for the hand-over (5,000 calls: the same time either way), and an input
-    of unknown size (stdin) stays in the main process.
+    process, except for an `offline` backend's routed run of at least
+    `OVERLAP_MIN_CALLS` transcripts on a machine with a core to spare: then it runs
+    in a worker process of its own, and the main process matches, decides and
+    commits a batch while the next calls are extracted. An unrouted run leaves the
+    main process too little to do meanwhile to pay for the hand-over (5,000 calls:
+    the same time either way); an input of unknown size (stdin) stays in the main
+    process, and so does a model backend, which waits on its server rather than on
+    the processor and keeps one budget for the run.
     """
     if workers > 1:
         return workers
     spare_core = (usable_cores() if cores is None else cores) > 1
     large = expected_calls is not None and expected_calls >= OVERLAP_MIN_CALLS
-    return 1 if routed and spare_core and large else 0
+    return 1 if offline and routed and spare_core and large else 0
 
 
 class _Worker:

@@ -166,7 +166,12 @@ def process(
                 )
             )
             expected = estimate_records(paths, recursive)
-            processes = extraction_processes(workers, routed=route, expected_calls=expected)
+            processes = extraction_processes(
+                workers,
+                offline=settings.resolved_backend == "offline",
+                routed=route,
+                expected_calls=expected,
+            )
             label = f"{extraction.name} × {processes}" if processes else extraction.name
             task = bar.add_task(f"processing ({escape(label)})", total=expected)
             inputs = iter_inputs(
