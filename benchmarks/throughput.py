@@ -14,11 +14,11 @@ conversations, each configuration in a fresh data folder:
   machine that slows down or speeds up does so for all of them alike;
 
 and prints the median calls per second of each configuration (with the range),
-processor time per call (the machine's, so worker processes count: run it on an
-otherwise idle machine), peak RSS, the routed/unrouted ratio (of
-the medians; per round: a round runs unrouted and routed one after the
-other, so a drifting machine moves both alike; and of the fastest runs, those
-other work on the machine disturbed least), the 2-worker scaling, and the
+processor time per call (worker processes included; Linux), peak RSS, the
+routed/unrouted ratio (of the medians; per round: a round runs unrouted and
+routed one after the other, so a drifting machine moves both alike; of the
+fastest runs, those other work on the machine disturbed least; and of the
+processor time), the 2-worker scaling, and the
 start-up time of `schema`, `explain` and `outbox`. Targets on a 2-core
 machine: routed >= 0.8 of unrouted; >= 400 calls/s with `--workers 2`;
 start-up < 0.5 s. Machines are shared and noisy: compare figures from one run.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import ctypes
 import os
 import random
 import re
@@ -48,38 +49,45 @@ FIRST = "Ava Liam Maya Noah Zoe Arjun Lena Omar Ines Kai Priya Theo Nora Ravi El
 LAST = "Patel Smith Garcia Kumar Nguyen Muller Rossi Khan Silva Cohen Sato Novak".split()
 
 
-def busy_seconds() -> float | None:
-    """Processor time the machine has spent working since boot, all cores (Linux), or None.
+def adopt_orphans() -> bool:
+    """Become the process that reaps this one's orphaned descendants (Linux only).
 
-    The command's own resource usage would leave its worker processes out: they are
-    the children of multiprocessing's fork server, which nobody waits for.
+    A command's worker processes are the children of multiprocessing's fork server,
+    which the command leaves behind when it exits; adopted here, the fork server is
+    reaped by `run`, and its resource usage includes the workers it reaped.
     """
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    if not sys.platform.startswith("linux"):
+        return False
+    pr_set_child_subreaper = 36
+    return bool(ctypes.CDLL(None).prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0)
+
+
+ADOPTS_ORPHANS = adopt_orphans()
 
 
 def run(args: list[str], data_dir: Path) -> tuple[float, float, float | None]:
     """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS of the main process
-    in MB, processor seconds the machine spent meanwhile, or None where unknown)."""
+    in MB, processor seconds of the command and every process it started, or None where
+    they cannot be counted)."""
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("CALLHANDOFF_DATABASE_URL", None)
-    busy = busy_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(
         [CLI, *args], env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    busy_after = busy_seconds()
-    cpu = None if busy is None or busy_after is None else busy_after - busy
+    cpu = usage.ru_utime + usage.ru_stime
+    while ADOPTS_ORPHANS:  # the fork server and resource tracker, once they exit
+        try:
+            _, _, orphan = os.wait4(-1, 0)
+        except ChildProcessError:
+            break
+        cpu += orphan.ru_utime + orphan.ru_stime
     if status != 0:
         problem = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"callhandoff {' '.join(args)} failed:\n{problem}")
-    return elapsed, usage.ru_maxrss / 1024, cpu
+    return elapsed, usage.ru_maxrss / 1024, cpu if ADOPTS_ORPHANS else None
 
 
 def write_directory(folder: Path, n_orders: int, planted: list[str], seed: int) -> None:

@@ -65,6 +65,8 @@ def extraction_processes(
     """
     if workers > 1:
         return workers
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return 0  # Windows: worker processes only when asked for
     spare_core = (usable_cores() if cores is None else cores) > 1
     large = expected_calls is not None and expected_calls >= OVERLAP_MIN_CALLS
     return 1 if offline and routed and spare_core and large else 0

@@ -146,6 +146,16 @@ def test_worker_processes_give_the_same_results_in_the_same_order() -> None:
     assert len(alone) == 90 and pooled == alone
 
 
+def test_with_processes_the_worker_processes_extract_not_the_backend_passed_in() -> None:
+    calls = _order_calls()[:6]
+    backend = EchoBackend()
+    settings = Settings(backend="offline")
+    results = list(process_stream(calls, backend, settings, processes=1))
+    assert backend.seen == []  # the worker built its own (offline) backend
+    assert [r.call_id for r in results if isinstance(r, CallResult)] == [c.call_id for c in calls]
+    assert {r.handoff.meta.backend for r in results if isinstance(r, CallResult)} == {"offline"}
+
+
 def test_a_routed_run_extracting_in_one_worker_process_stores_what_the_main_one_does(
     tmp_path: Path,
 ) -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from callhandoff.cli.app import app
 from callhandoff.settings import Settings
+from callhandoff.workers import OVERLAP_MIN_CALLS, usable_cores
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
@@ -142,3 +143,23 @@ def test_the_offline_path_never_loads_the_llm_libraries(workdir: Path) -> None:
         [sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, check=True
     )
     assert "LOADED []" in done.stderr
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs a second core")
+def test_a_large_routed_run_extracts_in_a_worker_process_beside_the_routing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    calls = tmp_path / "calls.jsonl"
+    texts = ["Where is my parcel? It has not come.", "Please cancel my order, I changed my mind."]
+    with calls.open("w", encoding="utf-8") as out:
+        for n in range(OVERLAP_MIN_CALLS):
+            turns = [{"speaker": "customer", "text": texts[n % 2]}]
+            out.write(json.dumps({"call_id": f"c{n}", "turns": turns}) + "\n")
+    routed = runner.invoke(app, ["process", str(calls), "--out", "routed.jsonl"])
+    assert routed.exit_code == 0, routed.output
+    assert "processing (offline × 1)" in routed.output
+    assert len(_lines(tmp_path / "routed.jsonl")) == OVERLAP_MIN_CALLS
+    unrouted = runner.invoke(app, ["process", str(calls), "--out", "plain.jsonl", "--no-route"])
+    assert unrouted.exit_code == 0, unrouted.output
+    assert "processing (offline)" in unrouted.output
