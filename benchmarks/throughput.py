@@ -54,7 +54,8 @@ def adopt_orphans() -> bool:
 
     A command's worker processes are the children of multiprocessing's fork server,
     which the command leaves behind when it exits; adopted here, the fork server is
-    reaped by `run`, and its resource usage includes the workers it reaped.
+    reaped by `run(..., count_orphans=True)`, and its resource usage includes the
+    workers it reaped.
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -62,13 +63,12 @@ def adopt_orphans() -> bool:
     return bool(ctypes.CDLL(None).prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0)
 
 
-ADOPTS_ORPHANS = adopt_orphans()
-
-
-def run(args: list[str], data_dir: Path) -> tuple[float, float, float | None]:
+def run(
+    args: list[str], data_dir: Path, *, count_orphans: bool = False
+) -> tuple[float, float, float | None]:
     """Run `callhandoff ARGS` in `data_dir`; (wall seconds, peak RSS of the main process
-    in MB, processor seconds of the command and every process it started, or None where
-    they cannot be counted)."""
+    in MB, processor seconds of the command and every process it started, or None unless
+    `count_orphans`: this process adopts orphans, see `adopt_orphans`)."""
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("CALLHANDOFF_DATABASE_URL", None)
     started = time.perf_counter()
@@ -78,7 +78,7 @@ def run(args: list[str], data_dir: Path) -> tuple[float, float, float | None]:
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     cpu = usage.ru_utime + usage.ru_stime
-    while ADOPTS_ORPHANS:  # the fork server and resource tracker, once they exit
+    while count_orphans:  # the fork server and resource tracker, once they exit
         try:
             _, _, orphan = os.wait4(-1, 0)
         except ChildProcessError:
@@ -87,7 +87,7 @@ def run(args: list[str], data_dir: Path) -> tuple[float, float, float | None]:
     if status != 0:
         problem = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"callhandoff {' '.join(args)} failed:\n{problem}")
-    return elapsed, usage.ru_maxrss / 1024, cpu if ADOPTS_ORPHANS else None
+    return elapsed, usage.ru_maxrss / 1024, cpu if count_orphans else None
 
 
 def write_directory(folder: Path, n_orders: int, planted: list[str], seed: int) -> None:
@@ -207,6 +207,7 @@ def main() -> None:
         parser.error("--rounds must be at least 1")
     if shutil.which(CLI) is None:
         raise SystemExit(f"{CLI} not found: install the project first (pip install -e .)")
+    count_orphans = adopt_orphans()
     text = args.path.read_text(encoding="utf-8")
     calls = sum(1 for line in text.splitlines() if line.strip())
     rng = random.Random(args.seed)
@@ -247,6 +248,7 @@ def main() -> None:
                     seconds, rss, cpu = run(
                         ["process", str(args.path), *out, "--workers", str(workers), *route],
                         data_dir,
+                        count_orphans=count_orphans,
                     )
                     rates.setdefault((store, workers), []).append(calls / seconds)
                     if cpu is not None:
