@@ -21,6 +21,7 @@ from callhandoff.summarizer.base import ExtractionBackend
 
 if TYPE_CHECKING:
     from callhandoff.routing.router import Router
+    from callhandoff.workers import ExtractionPool
 
 
 def finish_handoff(handoff: Handoff, transcript: Transcript, settings: Settings) -> Handoff:
@@ -42,12 +43,16 @@ def _results(
     transcripts: Iterable[Transcript],
     backend: ExtractionBackend,
     settings: Settings,
-    processes: int,
+    processes: int | ExtractionPool,
 ) -> Iterator[CallResult]:
+    if not isinstance(processes, int):
+        yield from processes.extract(transcripts)
+        return
     if processes:
-        from callhandoff.workers import extract_in_workers
+        from callhandoff.workers import ExtractionPool
 
-        yield from extract_in_workers(transcripts, settings, processes)
+        with ExtractionPool(settings, processes) as pool:
+            yield from pool.extract(transcripts)
         return
     pending: deque[Transcript] = deque()
 
@@ -65,7 +70,7 @@ def extract_stream(
     backend: ExtractionBackend,
     settings: Settings,
     *,
-    processes: int = 0,
+    processes: int | ExtractionPool = 0,
 ) -> Iterator[tuple[CallResult, Transcript] | Rejected]:
     """Every input comes out once, in input order: its grounded result or the Rejected it was.
 
@@ -73,8 +78,9 @@ def extract_stream(
     has its secrets masked before the backend, the store or any output sees it, and
     the transcript paired with each result is the redacted one. Transcripts are fed
     lazily to `backend.extract_many` (or, with `processes`, to that many worker
-    processes each running its own backend, see `workers.py`), so extraction can work
-    ahead while rejects keep their place in the output.
+    processes each running its own backend, see `workers.py`; an `ExtractionPool`
+    started earlier is used and left open), so extraction can work ahead while rejects
+    keep their place in the output.
     """
     pending: deque[Transcript | Rejected] = deque()
 
@@ -103,7 +109,7 @@ def process_stream(
     settings: Settings,
     router: Router | None = None,
     *,
-    processes: int = 0,
+    processes: int | ExtractionPool = 0,
 ) -> Generator[CallResult | Rejected, None, None]:
     """`extract_stream`, then (with a `router`) each call matched, decided and persisted.
 

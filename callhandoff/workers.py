@@ -77,13 +77,19 @@ class _Worker:
 
     backend: ExtractionBackend | None = None
     settings: Settings | None = None
+    failed: Exception | None = None
 
 
 def _start(settings_json: str) -> None:
+    """Build the worker's backend. A failure is kept for `_run` to raise, so the caller
+    gets it with its message instead of a pool broken by its initializer."""
     from callhandoff.summarizer.factory import build_backend
 
-    _Worker.settings = Settings.model_validate_json(settings_json)
-    _Worker.backend = build_backend(_Worker.settings)
+    try:
+        _Worker.settings = Settings.model_validate_json(settings_json)
+        _Worker.backend = build_backend(_Worker.settings)
+    except Exception as exc:  # handed to the caller by `_run`
+        _Worker.failed = exc
     settle()
 
 
@@ -91,6 +97,8 @@ def _run(chunk: list[Transcript]) -> list[str]:
     """Grounded results as JSON: generic pydantic models do not pickle, JSON always does."""
     from callhandoff.pipeline import to_result
 
+    if _Worker.failed is not None:
+        raise _Worker.failed
     backend, settings = _Worker.backend, _Worker.settings
     assert backend is not None and settings is not None, "worker not started"
     return [
@@ -99,26 +107,52 @@ def _run(chunk: list[Transcript]) -> list[str]:
     ]
 
 
-def extract_in_workers(
-    transcripts: Iterable[Transcript], settings: Settings, workers: int
-) -> Iterator[CallResult]:
-    """One grounded result per transcript, in order, computed by `workers` processes."""
-    context = multiprocessing.get_context("forkserver")
-    in_flight: deque[Future[list[str]]] = deque()
-    source = iter(transcripts)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start,
-        initargs=(settings.model_dump_json(),),
-    ) as pool:
+def _ready() -> None:
+    """A task that only makes the pool start a process (its initializer builds the backend)."""
+
+
+class ExtractionPool:
+    """Worker processes that extract and ground transcripts, each with its own backend.
+
+    The processes start when the pool is made, so they load the backend while the
+    caller opens its store and output files; `extract` then hands them the
+    transcripts. Use it as a context manager: leaving it stops the processes and
+    drops work not started.
+    """
+
+    def __init__(self, settings: Settings, processes: int) -> None:
+        self.processes = processes
+        self._settings = settings
+        self._executor = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_start,
+            initargs=(settings.model_dump_json(),),
+        )
+        for _ in range(processes):  # the executor starts a process per task while none is idle
+            self._executor.submit(_ready)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the processes (work not started is dropped)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def extract(self, transcripts: Iterable[Transcript]) -> Iterator[CallResult]:
+        """One grounded result per transcript, in order."""
+        in_flight: deque[Future[list[str]]] = deque()
+        source = iter(transcripts)
         try:
             while True:
-                while len(in_flight) < IN_FLIGHT * workers:
+                while len(in_flight) < IN_FLIGHT * self.processes:
                     chunk = list(islice(source, CHUNK))
                     if not chunk:
                         break
-                    in_flight.append(pool.submit(_run, chunk))
+                    in_flight.append(self._executor.submit(_run, chunk))
                 if not in_flight:
                     return
                 for line in in_flight.popleft().result():

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from callhandoff.workers import OVERLAP_MIN_CALLS, extraction_processes
+from callhandoff.exceptions import ConfigError
+from callhandoff.pipeline import to_result
+from callhandoff.schema import Speaker, Transcript, Turn
+from callhandoff.settings import Settings
+from callhandoff.summarizer.offline import OfflineBackend
+from callhandoff.workers import OVERLAP_MIN_CALLS, ExtractionPool, extraction_processes
 
 
 @pytest.mark.parametrize("routed", [True, False])
@@ -39,3 +46,39 @@ def test_one_worker_otherwise_extracts_in_the_main_process(
         1, offline=offline, routed=routed, expected_calls=expected_calls, cores=cores
     )
     assert chosen == 0
+
+
+def test_a_worker_that_cannot_build_its_backend_says_why(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, classifier_path=tmp_path / "missing")  # type: ignore[call-arg]
+    transcript = Transcript(
+        call_id="w-1",
+        destination="cloudcart",
+        turns=[Turn(speaker=Speaker.CUSTOMER, text="Where is my order?")],
+    )
+    with ExtractionPool(settings, 1) as pool, pytest.raises(ConfigError, match="no trained"):
+        list(pool.extract([transcript]))
+
+
+def test_a_started_pool_extracts_what_the_main_process_does() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    transcripts = [
+        Transcript(
+            call_id=f"w-{i}",
+            destination="cloudcart",
+            turns=[Turn(speaker=Speaker.CUSTOMER, text=f"Where is order A-10010{i}? I'm upset.")],
+        )
+        for i in range(40)
+    ]
+    with ExtractionPool(settings, 2) as pool:
+        pooled = list(pool.extract(transcripts))
+        again = list(pool.extract(transcripts[:3]))  # the pool stays open for another stream
+    backend = OfflineBackend(settings)
+    alone = [
+        to_result(h, t, settings)
+        for h, t in zip(backend.extract_many(transcripts), transcripts, strict=True)
+    ]
+    strip = {"handoff": {"meta"}}  # timings differ
+    assert [r.model_dump(exclude=strip) for r in pooled] == [
+        r.model_dump(exclude=strip) for r in alone
+    ]
+    assert [r.call_id for r in again] == ["w-0", "w-1", "w-2"]

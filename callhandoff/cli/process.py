@@ -111,7 +111,7 @@ def process(
     from callhandoff.readers.common import Limits
     from callhandoff.schema.result import CallResult
     from callhandoff.summarizer.factory import build_backend
-    from callhandoff.workers import extraction_processes
+    from callhandoff.workers import ExtractionPool, extraction_processes
 
     overrides = options.backend_overrides(
         backend=backend,
@@ -144,8 +144,16 @@ def process(
     tally = Tally()
     try:
         with ExitStack() as stack:
-            # settings, backend and store first: a bad one stops the run before any output
-            # file is touched
+            expected = estimate_records(paths, recursive)
+            processes = extraction_processes(
+                workers,
+                offline=settings.resolved_backend == "offline",
+                routed=route,
+                expected_calls=expected,
+            )
+            # worker processes start first and load their backend while this one sets up
+            pool = stack.enter_context(ExtractionPool(settings, processes)) if processes else None
+            # backend and store next: a bad one stops the run before any output file is touched
             extraction = build_backend(settings)
             stack.callback(extraction.close)
             router = _router(settings, report_console) if route else None
@@ -165,13 +173,6 @@ def process(
                     transient=False,
                 )
             )
-            expected = estimate_records(paths, recursive)
-            processes = extraction_processes(
-                workers,
-                offline=settings.resolved_backend == "offline",
-                routed=route,
-                expected_calls=expected,
-            )
             label = f"{extraction.name} × {processes}" if processes else extraction.name
             task = bar.add_task(f"processing ({escape(label)})", total=expected)
             inputs = iter_inputs(
@@ -183,7 +184,7 @@ def process(
             )
             results = stack.enter_context(
                 closing(
-                    process_stream(inputs, extraction, settings, router=router, processes=processes)
+                    process_stream(inputs, extraction, settings, router=router, processes=pool or 0)
                 )
             )
             for item in results:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pydantic_core
+
 from callhandoff.routing.delivery.payloads import (
     NO_ACTION,
     REVIEW_ACTION,
@@ -24,7 +26,7 @@ from callhandoff.routing.delivery.payloads import (
     idempotency_key,
 )
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.policy.engine import Verdict, decide
+from callhandoff.routing.policy.engine import Verdict, decide, trace_json
 from callhandoff.routing.policy.facts import History, compute_facts
 from callhandoff.routing.policy.file import Policy
 from callhandoff.routing.policy.priority import compute_priority
@@ -32,6 +34,7 @@ from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
+from callhandoff.store.writes import JsonText
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,19 @@ class Routed:
     action: DestinationAction
     old_values: dict[str, Any] | None
     decision: Decision
-    trace: dict[str, Any]
+    notes: dict[str, Any]  # what the trace keeps besides the rules
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        """Why: each rule (fired or not, its tests with the values they saw, its reason),
+        what was proposed, the thresholds, the policy file, the values an update replaces."""
+        return {"rules": [outcome.to_json() for outcome in self.verdict.trace], **self.notes}
+
+    def trace_json(self) -> JsonText:
+        """`trace` as JSON text, the same text `JsonText.of(self.trace)` gives."""
+        rules = trace_json(self.verdict.trace)
+        notes = pydantic_core.to_json(self.notes).decode()
+        return JsonText('{"rules":' + rules + ("," + notes[1:] if self.notes else "}"))
 
     @property
     def sendable(self) -> bool:
@@ -86,8 +101,7 @@ def decide_call(
         idempotency_key=key,
         policy_version=policy_version,
     )
-    trace = {
-        "rules": [rule.to_json() for rule in verdict.trace],
+    notes = {
         "by_default": verdict.by_default,
         "proposed": verdict.proposed.value if verdict.proposed else None,
         "thresholds": policy.thresholds,
@@ -95,7 +109,7 @@ def decide_call(
         "old_values": built.old_values,
     }
     if reviewer is not None:
-        trace["review"] = {"reviewer": reviewer, "overrode": [r.code for r in overridden]}
+        notes["review"] = {"reviewer": reviewer, "overrode": [r.code for r in overridden]}
     return Routed(
         handoff=handoff,
         match=outcome.match,
@@ -104,7 +118,7 @@ def decide_call(
         action=built.action,
         old_values=built.old_values,
         decision=decision,
-        trace=trace,
+        notes=notes,
     )
 
 

@@ -34,6 +34,7 @@ from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
 from callhandoff.store.rows import DecisionRow
 from callhandoff.store.writes import (
+    HANDOFF_KEYS,
     DecisionWrite,
     JsonText,
     OutboxWrite,
@@ -273,7 +274,8 @@ def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingW
         content_hash=call.transcript_hash,
         source=str(call.source) if call.source else None,
         transcript=JsonText(transcript.model_dump_json(exclude={"source"})),
-        handoff=handoff.model_dump(mode="json"),
+        handoff=JsonText(handoff.model_dump_json()),
+        handoff_keys=handoff.model_dump(mode="json", include=HANDOFF_KEYS),
         **vars(decision_write(routed)),
         outbox=outbox_write(routed),
         review=(
@@ -299,7 +301,7 @@ def decision_write(routed: Routed) -> DecisionWrite:
         policy_version=routed.decision.policy_version,
         match=routed.match.model_dump(mode="json"),  # the review queue's columns read it
         facts=JsonText.of(routed.facts),
-        trace=JsonText.of(routed.trace),
+        trace=routed.trace_json(),
         action=JsonText(routed.action.model_dump_json()),
         priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
     )

@@ -81,6 +81,7 @@ def seed_outbox(engine: Engine, count: int, prefix: str = "drill") -> list[str]:
                 source="drill",
                 transcript={"call_id": call_id, "turns": []},
                 handoff={"call_id": call_id, "meta": {"backend": "drill"}},
+                handoff_keys={"meta": {"backend": "drill"}},
                 kind="create",
                 reasons=[{"code": "create_handoff", "message": "drill"}],
                 idempotency_key=key,

@@ -21,9 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from callhandoff.store.tables import UTCDateTime
+
 #: Values in one `IN (...)` list. The directory's orders lookup binds two lists (ids and
 #: digits) and two destinations: 2 x 400 + 2 values, under SQLite's oldest limit of 999.
 IN_CHUNK = 400
+
+_UNSET = object()
 
 
 def chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
@@ -39,6 +43,7 @@ class _Plan:
     values: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # a row's values in that order
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
     positional: bool
+    repeated: frozenset[int]  # positions of time stamps: rows of a batch share their value
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,12 @@ class BulkInsert:
             )
             getter = operator.itemgetter(*order)
             values = getter if len(order) > 1 else lambda row: (getter(row),)
-            plan = _Plan(compiled.string, order, values, processors, compiled.positional)
+            stamps = frozenset(
+                position
+                for position, name in enumerate(order)
+                if isinstance(self.table.c[name].type, UTCDateTime)
+            )  # equal instants bind alike (as UTC), so a batch converts each once
+            plan = _Plan(compiled.string, order, values, processors, compiled.positional, stamps)
             plans[columns] = plan
         return plan
 
@@ -83,6 +93,7 @@ class BulkInsert:
         columns = tuple(rows[0])
         plan = self._plan(connection.dialect, columns)
         values: list[tuple[Any, ...]] = []
+        stamps: dict[Any, Any] = {}  # a time stamp's bound value, once per batch
         for row in rows:
             if len(row) != len(columns):
                 raise ValueError(f"{self.table.name}: rows set different columns")
@@ -90,7 +101,14 @@ class BulkInsert:
             if plan.processors:
                 processed = list(taken)
                 for position, process in plan.processors:
-                    processed[position] = process(processed[position])
+                    value = processed[position]
+                    if position in plan.repeated:
+                        bound = stamps.get(value, _UNSET)
+                        if bound is _UNSET:
+                            bound = stamps[value] = process(value)
+                        processed[position] = bound
+                    else:
+                        processed[position] = process(value)
                 taken = tuple(processed)
             values.append(taken)
         if plan.positional:

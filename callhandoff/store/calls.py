@@ -124,11 +124,11 @@ def _version_row(write: RoutingWrite, version: int, now: datetime) -> dict[str, 
     }
 
 
-def _extraction_row(version_id: int, handoff: dict[str, Any], now: datetime) -> dict[str, Any]:
-    meta = handoff.get("meta", {})
+def _extraction_row(version_id: int, write: RoutingWrite, now: datetime) -> dict[str, Any]:
+    meta = write.handoff_keys.get("meta", {})
     return {
         "version_id": version_id,
-        "handoff": handoff,
+        "handoff": write.handoff,
         "backend": str(meta.get("backend", "unknown")),
         "model": meta.get("model"),
         "prompt_id": meta.get("prompt_id"),
@@ -176,7 +176,7 @@ def _review_row(
     write: RoutingWrite, review: ReviewWrite, common: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     columns = queue_columns(
-        write.call_id, write.handoff, write.match, write.priority, review.payload
+        write.call_id, write.handoff_keys, write.match, write.priority, review.payload
     )
     return {
         **common,
@@ -215,7 +215,7 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
     _BULK_EXTRACTION.execute(
         connection,
         [
-            _extraction_row(version_id, write.handoff, now)
+            _extraction_row(version_id, write, now)
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
     )
@@ -266,7 +266,7 @@ def save_routing(
                 .where(calls.c.call_id == write.call_id)
                 .values(current_version=previous.same_version, last_seen_at=now)
             )
-    _record_extraction(connection, version_id, write.handoff, now, new_version=previous.new_version)
+    _record_extraction(connection, version_id, write, now, new_version=previous.new_version)
     decision_id = record_decision(connection, write.call_id, version_id, write.decision, now)
     keep = write.idempotency_key if write.outbox is not None else None
     superseded = (
@@ -323,13 +323,13 @@ def _record_version(
 def _record_extraction(
     connection: Connection,
     version_id: int,
-    handoff: dict[str, Any],
+    write: RoutingWrite,
     now: datetime,
     *,
     new_version: bool,
 ) -> None:
     """Store the handoff of a version, or refresh it on a re-decision."""
-    values = _extraction_row(version_id, handoff, now)
+    values = _extraction_row(version_id, write, now)
     if not new_version:
         updated = connection.execute(
             sa.update(extractions).where(extractions.c.version_id == version_id).values(**values)

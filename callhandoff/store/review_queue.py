@@ -47,6 +47,17 @@ def _value(node: Any) -> str | None:
     return None
 
 
+_CALLER_KEYS = ("name", "phone", "email", "customer_id")
+_RECORD_KEYS = ("order_id", "booking_id")
+
+#: The parts of a handoff `queue_columns` reads (a pydantic `include` specification).
+QUEUE_KEYS: dict[str, set[str]] = {
+    "caller": set(_CALLER_KEYS),
+    "records": {*_RECORD_KEYS, "other_order_ids"},
+    "request": {"intent"},
+}
+
+
 def queue_columns(
     call_id: str,
     handoff: Mapping[str, Any],
@@ -54,13 +65,15 @@ def queue_columns(
     priority: Mapping[str, Any] | None,
     payload: Mapping[str, Any] | None,
 ) -> QueueColumns:
-    """Priority score, primary intent and the searchable text (call id, caller, order ids)."""
+    """Priority score, primary intent and the searchable text (call id, caller, order ids).
+
+    `handoff` needs only the parts `QUEUE_KEYS` names."""
     caller = handoff.get("caller") or {}
     records = handoff.get("records") or {}
     said = [
         call_id,
-        *(_value(caller.get(name)) for name in ("name", "phone", "email", "customer_id")),
-        *(_value(records.get(name)) for name in ("order_id", "booking_id")),
+        *(_value(caller.get(name)) for name in _CALLER_KEYS),
+        *(_value(records.get(name)) for name in _RECORD_KEYS),
         *(_value(node) for node in records.get("other_order_ids") or []),
     ]
     match = match or {}

@@ -12,7 +12,13 @@ from typing import Any
 
 import pydantic_core
 
+from callhandoff.store.review_queue import QUEUE_KEYS
 from callhandoff.store.rows import DecisionRow
+
+#: The parts of a handoff the store reads when it writes one (a pydantic `include`
+#: specification): the extraction's backend, model and prompt, and the review queue's
+#: columns. `RoutingWrite.handoff_keys` holds them.
+HANDOFF_KEYS: dict[str, set[str]] = {**QUEUE_KEYS, "meta": {"backend", "model", "prompt_id"}}
 
 
 class JsonText(str):
@@ -77,7 +83,8 @@ class RoutingWrite:
     content_hash: str
     source: str | None
     transcript: dict[str, Any] | JsonText
-    handoff: dict[str, Any]
+    handoff: dict[str, Any] | JsonText
+    handoff_keys: dict[str, Any]  # the parts of `handoff` named by `HANDOFF_KEYS`
     kind: str
     reasons: list[dict[str, Any]] | JsonText
     idempotency_key: str

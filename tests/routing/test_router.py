@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from callhandoff.normalize import search_keys
 from callhandoff.pipeline import process_stream
 from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.policy.file import load_policy
@@ -19,6 +20,7 @@ from callhandoff.settings import Settings
 from callhandoff.store import outbox as outbox_store
 from callhandoff.store.db import open_store
 from callhandoff.store.directory import load_directory
+from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.tables import (
     calls,
     decisions,
@@ -197,6 +199,33 @@ def test_route_many_commits_in_batches(router: Router, engine: Engine) -> None:
     results = list(router.route_many(((c.result(), c.transcript) for c in items), batch_size=2))
     assert [r.call_id for r in results] == [f"b-{i}" for i in range(5)]
     assert _count(engine, outbox) == 5
+
+
+def test_a_queued_call_is_found_by_everything_its_handoff_names(
+    router: Router, engine: Engine
+) -> None:
+    call = make_call(
+        "q-1",
+        intent="refund",
+        order_id="ZZ-7001",
+        other_order_ids=["ZZ-7002"],
+        name="Ines Okafor",
+        phone="+1 415 555 0199",
+        email="ines@example.com",
+        customer_id="CUST-999",
+        booking_id="BK-55",
+    )  # nothing in the directory: it goes to review
+    result = router.route(call.result(), call.transcript)
+    assert result.decision is not None and result.decision.kind is DecisionKind.REVIEW
+    with engine.connect() as connection:
+        item = connection.execute(sa.select(review_items)).mappings().one()
+        stored = connection.execute(sa.select(extractions)).mappings().one()
+    expected = queue_columns("q-1", stored["handoff"], None, stored["handoff"]["priority"], None)
+    assert (item["intent"], item["search_text"]) == (expected.intent, expected.search_text)
+    for said in ("ZZ7001", "ZZ7002", "ines okafor", "ines@example.com", "CUST999", "BK55"):
+        assert search_keys(said)[0] in item["search_text"]
+    meta = call.handoff.meta
+    assert (stored["backend"], stored["model"]) == (meta.backend, meta.model)
 
 
 def _stored_rows(engine: Engine) -> dict[str, list[dict[str, object]]]:

@@ -26,7 +26,7 @@ def _calls(prefix: str, n: int) -> list[dict[str, Any]]:
             "destination": "cloudcart",
             "store": None if i % 2 else "demo",
             "current_version": 1,
-            "first_seen_at": NOW,
+            "first_seen_at": NOW if i % 2 else NOW.astimezone(ZoneInfo("Asia/Kolkata")),
             "last_seen_at": NOW + timedelta(minutes=i),
         }
         for i in range(n)
@@ -85,6 +85,16 @@ def test_rows_read_back_as_sqlalchemys_insert_writes_them(store_url: str) -> Non
     first, second = _read(engine, inbound_calls, "bulk")[:2]
     assert first["lease_until"] == LATER and second["received_at"] == LATER
     assert first["transcript"] == {"turns": [], "n": 0}
+
+
+def test_a_naive_time_is_refused_after_an_aware_one_of_the_same_clock_time(
+    tmp_path: Any,
+) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'naive.db'}")
+    rows = _calls("n", 2)
+    rows[1]["first_seen_at"] = NOW.replace(tzinfo=None)
+    with engine.begin() as connection, pytest.raises(ValueError, match="naive"):
+        BulkInsert(calls).execute(connection, rows)
 
 
 def test_new_ids_come_back_in_the_order_asked_across_in_lists(store_url: str) -> None:

@@ -27,6 +27,12 @@ NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 def _write(call_id: str, kind: str) -> RoutingWrite:
     payload = {"call_id": call_id, "kind": kind}
+    handoff = {
+        "call_id": call_id,
+        "meta": {"backend": "offline"},
+        "caller": {"name": {"value": f"Caller {call_id}"}},
+        "request": {"intent": {"value": "refund"}},
+    }
     return RoutingWrite(
         call_id=call_id,
         destination="cloudcart",
@@ -34,7 +40,8 @@ def _write(call_id: str, kind: str) -> RoutingWrite:
         content_hash=f"hash-{call_id}",
         source=f"{call_id}.json",
         transcript={"call_id": call_id, "turns": [{"speaker": "customer", "text": "Hi."}]},
-        handoff={"call_id": call_id, "meta": {"backend": "offline"}, "request": {}},
+        handoff=handoff,
+        handoff_keys=handoff,
         kind=kind,
         reasons=[{"code": f"{kind}_reason", "message": f"A {kind}."}],
         idempotency_key=f"{call_id}:{kind}",
@@ -117,6 +124,7 @@ def test_values_serialised_before_they_reach_the_store_read_back_as_json(store_u
             call_id=f"s-{write.call_id}",
             idempotency_key=f"s-{write.idempotency_key}",
             transcript=JsonText.of(write.transcript),
+            handoff=JsonText.of(write.handoff),
             reasons=JsonText.of(write.reasons),
             facts=JsonText.of(write.facts),
             trace=JsonText.of(write.trace),
@@ -138,7 +146,10 @@ def test_values_serialised_before_they_reach_the_store_read_back_as_json(store_u
                     decisions.c.trace,
                     decisions.c.action,
                     transcript_versions.c.transcript,
-                ).join(transcript_versions, decisions.c.version_id == transcript_versions.c.id)
+                    extractions.c.handoff,
+                )
+                .join(transcript_versions, decisions.c.version_id == transcript_versions.c.id)
+                .join(extractions, extractions.c.version_id == transcript_versions.c.id)
             )
         }
     engine.dispose()
@@ -146,3 +157,4 @@ def test_values_serialised_before_they_reach_the_store_read_back_as_json(store_u
         assert stored[f"s-{write.call_id}"][1:] == stored[write.call_id][1:]
         assert stored[write.call_id].trace == write.trace  # a mapping, not a string
         assert stored[write.call_id].transcript == write.transcript
+        assert stored[write.call_id].handoff == write.handoff

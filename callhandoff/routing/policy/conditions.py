@@ -173,19 +173,23 @@ class FactMemo(Generic[_T]):
     when full). Conditions and rule messages read few facts, and calls repeat their values."""
 
     names: tuple[str, ...]
-    _kept: dict[tuple[Any, ...], _T] = field(default_factory=dict, compare=False, repr=False)
+    _kept: dict[Any, _T] = field(default_factory=dict, compare=False, repr=False)
 
-    def get(self, facts: Mapping[str, Any], compute: Callable[[], _T]) -> _T:
-        """The answer for these facts' values: remembered, else `compute()` (and kept)."""
-        key = tuple([memo_key(facts.get(name, _MISSING)) for name in self.names])
+    def get(self, facts: Mapping[str, Any], compute: Callable[[Mapping[str, Any]], _T]) -> _T:
+        """The answer for these facts' values: remembered, else `compute(facts)` (and kept)."""
+        names = self.names
+        if len(names) == 1:  # most conditions read one fact: its key alone
+            key: Any = memo_key(facts.get(names[0], _MISSING))
+        else:
+            key = tuple([memo_key(facts.get(name, _MISSING)) for name in names])
         try:
             found = self._kept.get(key)
         except TypeError:  # a value that cannot be remembered (a mapping)
-            return compute()
+            return compute(facts)
         if found is None:
             if len(self._kept) >= _MEMO_SIZE:
                 self._kept.clear()
-            found = self._kept[key] = compute()
+            found = self._kept[key] = compute(facts)
         return found
 
 
@@ -207,12 +211,11 @@ class Condition:
 
     def check(self, facts: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
         """`evaluate`, answered from the memo when these values were seen before."""
+        return self._memo.get(facts, self._evaluated)
 
-        def evaluated() -> tuple[bool, tuple[str, ...]]:
-            holds, trace = self.evaluate(facts)
-            return holds, tuple(trace)
-
-        return self._memo.get(facts, evaluated)
+    def _evaluated(self, facts: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        holds, trace = self.evaluate(facts)
+        return holds, tuple(trace)
 
     def evaluate(
         self, facts: Mapping[str, Any], shown: dict[str, str] | None = None

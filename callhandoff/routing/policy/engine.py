@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
+
+import pydantic_core
 
 from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
 from callhandoff.schema.enums import DecisionKind
@@ -45,6 +48,33 @@ class RuleOutcome(NamedTuple):
         if self.reason is not None:
             stored["reason"] = self.reason.model_dump()
         return stored
+
+
+@lru_cache(maxsize=4096)
+def _unfired(rule_id: str, decision: str, tests: tuple[str, ...]) -> RuleOutcome:
+    """A rule that did not fire: calls share the outcome (its tests saw the same values)."""
+    return RuleOutcome(rule_id, decision, False, tests)
+
+
+@lru_cache(maxsize=4096)
+def _unfired_json(outcome: RuleOutcome) -> str:
+    return pydantic_core.to_json(outcome.to_json()).decode()
+
+
+def trace_json(outcomes: Sequence[RuleOutcome]) -> str:
+    """The JSON text of `[outcome.to_json() for outcome in outcomes]`.
+
+    Calls repeat the same few outcomes of the rules that did not fire (the tests
+    read the same fact values), so their text is remembered instead of built and
+    serialised again for every call.
+    """
+    parts = [
+        _unfired_json(outcome)
+        if not outcome.fired and type(outcome.tests) is tuple
+        else pydantic_core.to_json(outcome.to_json()).decode()
+        for outcome in outcomes
+    ]
+    return "[" + ",".join(parts) + "]"
 
 
 @dataclass
@@ -78,7 +108,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     notes: list[Reason] = []
     for rule, fired, tests in evaluated:
         if not fired:
-            trace.append(RuleOutcome(rule.id, rule.decision, False, tests))
+            trace.append(_unfired(rule.id, rule.decision, tuple(tests)))
             continue
         blocked = suppressed.get(rule.id)
         reason = _reason(rule, facts, policy)

@@ -76,4 +76,7 @@ class Message:
 
     def render(self, facts: Mapping[str, Any]) -> str:
         """The text with these facts filled in, answered from the memo for values seen before."""
-        return self._memo.get(facts, lambda: _render(self.text, facts, self.thresholds))
+        return self._memo.get(facts, self._rendered)
+
+    def _rendered(self, facts: Mapping[str, Any]) -> str:
+        return _render(self.text, facts, self.thresholds)
