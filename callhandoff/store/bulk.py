@@ -117,6 +117,38 @@ class BulkInsert:
             named = [dict(zip(plan.columns, row, strict=True)) for row in values]
             connection.exec_driver_sql(plan.sql, named)
 
+    def execute_for_ids(
+        self, connection: Connection, rows: Sequence[Mapping[str, Any]], key: str
+    ) -> list[int]:
+        """`execute`, then the new rows' ids in the order of `rows`; `key` is a column
+        that tells the new rows apart from each other and from the table's other rows."""
+        self.execute(connection, rows)
+        values = [row[key] for row in rows]
+        if values and connection.dialect.name == "sqlite":
+            ids = _consecutive_ids(connection, self.table, key, values)
+            if ids is not None:
+                return ids
+        return new_ids(connection, self.table, key, values)
+
+
+def _consecutive_ids(
+    connection: Connection, table: sa.Table, key: str, values: Sequence[Any]
+) -> list[int] | None:
+    """SQLite gives a new row the largest id so far plus one, so the rows of the insert
+    just made have consecutive ids up to `last_insert_rowid()`. Checked through `key` at
+    both ends; None when that does not hold."""
+    last = int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+    first = last - len(values) + 1
+    ends: dict[int, Any] = dict(
+        connection.exec_driver_sql(
+            f"SELECT id, {table.c[key].name} FROM {table.name} WHERE id IN (?, ?)",
+            (first, last),
+        ).all()
+    )
+    if ends.get(first) != values[0] or ends.get(last) != values[-1]:
+        return None
+    return list(range(first, last + 1))
+
 
 def new_ids(connection: Connection, table: sa.Table, key: str, values: Sequence[Any]) -> list[int]:
     """The ids of rows just inserted into `table`, one for each of `values` of column `key`,

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
-from callhandoff.store.bulk import BulkInsert, new_ids
+from callhandoff.store.bulk import BulkInsert
 from callhandoff.store.history import CALL
 from callhandoff.store.review_queue import queue_columns
 from callhandoff.store.rows import DecisionRow, OutboxState, ReviewState
@@ -203,15 +203,15 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
     """Write calls the store has never seen, each under its own call ID, a statement per
     table for the lot: the same rows `save_routing` writes for each with an empty `Prior`.
 
-    A new call has one version, one decision and at most one work item, so each new
-    row's id is read back through the call ID or the version it is for (indexed columns).
+    A new call has one version, one decision and at most one work item, so the call ID
+    or the version tells each table's new rows apart (`BulkInsert.execute_for_ids`).
     """
     if not writes:
         return
-    call_ids = [write.call_id for write in writes]
     _BULK_CALL.execute(connection, [_call_row(write, 1, now) for write in writes])
-    _BULK_VERSION.execute(connection, [_version_row(write, 1, now) for write in writes])
-    version_ids = new_ids(connection, transcript_versions, "call_id", call_ids)
+    version_ids = _BULK_VERSION.execute_for_ids(
+        connection, [_version_row(write, 1, now) for write in writes], "call_id"
+    )
     _BULK_EXTRACTION.execute(
         connection,
         [
@@ -219,14 +219,14 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
     )
-    _BULK_DECISION.execute(
+    decision_ids = _BULK_DECISION.execute_for_ids(
         connection,
         [
             _decision_row(write.call_id, version_id, write.decision, now)
             for write, version_id in zip(writes, version_ids, strict=True)
         ],
+        "version_id",
     )
-    decision_ids = new_ids(connection, decisions, "version_id", version_ids)
     queued: list[dict[str, Any]] = []
     reviews: list[tuple[ReviewWrite, dict[str, Any]]] = []
     for write, version_id, decision_id in zip(writes, version_ids, decision_ids, strict=True):
@@ -237,10 +237,7 @@ def save_new_calls(connection: Connection, writes: Sequence[RoutingWrite], now: 
             reviews.append((write.review, _review_row(write, write.review, common, now)))
     _BULK_OUTBOX.execute(connection, queued)
     if reviews:
-        _BULK_REVIEW.execute(connection, [row for _, row in reviews])
-        item_ids = new_ids(
-            connection, review_items, "call_id", [row["call_id"] for _, row in reviews]
-        )
+        item_ids = _BULK_REVIEW.execute_for_ids(connection, [row for _, row in reviews], "call_id")
         _BULK_REASON.execute(
             connection,
             [

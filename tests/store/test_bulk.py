@@ -110,6 +110,28 @@ def test_new_ids_come_back_in_the_order_asked_across_in_lists(store_url: str) ->
     assert len(set(ids)) == len(rows)
 
 
+def test_an_insert_tells_the_ids_of_its_rows_in_their_order(store_url: str) -> None:
+    engine = open_store(store_url)
+    with engine.begin() as connection:
+        BulkInsert(inbound_calls).execute(connection, _inbound(["before-1", "before-2"]))
+        ids = BulkInsert(inbound_calls).execute_for_ids(
+            connection, _inbound([f"ids-{i}" for i in range(70)]), "webhook_id"
+        )
+        found = connection.execute(sa.select(inbound_calls.c.call_id, inbound_calls.c.id))
+        stored = dict(found.all())
+    assert ids == [stored[f"ids-{i}"] for i in range(70)]
+
+
+def test_ids_set_by_the_rows_themselves_are_read_back_through_the_key(tmp_path: Any) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    rows = [
+        {**row, "id": row_id} for row, row_id in zip(_inbound(["x", "y"]), [90, 40], strict=True)
+    ]
+    with engine.begin() as connection:
+        ids = BulkInsert(inbound_calls).execute_for_ids(connection, rows, "webhook_id")
+    assert ids == [90, 40]  # not consecutive: found through the key
+
+
 def test_a_key_two_rows_share_is_an_error_not_a_guess(tmp_path: Any) -> None:
     engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     with engine.begin() as connection:
