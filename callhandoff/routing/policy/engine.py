@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pydantic_core
@@ -33,6 +32,7 @@ class RuleOutcome(NamedTuple):
     tests: Sequence[str]
     suppressed_by: str | None = None
     reason: Reason | None = None
+    text: str | None = None  # `to_json()` as JSON text, when kept with the outcome
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for the store; `suppressed_by` and `reason` only when there is one
@@ -49,32 +49,47 @@ class RuleOutcome(NamedTuple):
             stored["reason"] = self.reason.model_dump()
         return stored
 
+    def json_text(self) -> str:
+        """`to_json()` serialised."""
+        if self.text is not None:
+            return self.text
+        return pydantic_core.to_json(self.to_json()).decode()
 
-@lru_cache(maxsize=4096)
-def _unfired(rule_id: str, decision: str, tests: tuple[str, ...]) -> RuleOutcome:
-    """A rule that did not fire: calls share the outcome (its tests saw the same values)."""
-    return RuleOutcome(rule_id, decision, False, tests)
+
+class _Unfired:
+    """The outcomes of rules that did not fire, with their JSON text, shared by the calls
+    whose tests saw the same values (bounded: dropped when full).
+
+    `Condition.check` answers the same values with the same `tests` tuple, so a rule
+    and the identity of that tuple find the outcome; the entry keeps the tuple alive,
+    so the identity cannot be reused while the entry is kept.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._kept: dict[tuple[str, str, int], tuple[Sequence[str], RuleOutcome]] = {}
+
+    def outcome(self, rule: Rule, tests: Sequence[str]) -> RuleOutcome:
+        key = (rule.id, rule.decision, id(tests))
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is tests:
+            return kept[1]
+        plain = RuleOutcome(rule.id, rule.decision, False, tuple(tests))
+        outcome = plain._replace(text=plain.json_text())
+        if len(self._kept) >= self._size:
+            self._kept.clear()
+        self._kept[key] = (tests, outcome)
+        return outcome
 
 
-@lru_cache(maxsize=4096)
-def _unfired_json(outcome: RuleOutcome) -> str:
-    return pydantic_core.to_json(outcome.to_json()).decode()
+_UNFIRED = _Unfired()
 
 
 def trace_json(outcomes: Sequence[RuleOutcome]) -> str:
-    """The JSON text of `[outcome.to_json() for outcome in outcomes]`.
-
-    Calls repeat the same few outcomes of the rules that did not fire (the tests
-    read the same fact values), so their text is remembered instead of built and
-    serialised again for every call.
-    """
-    parts = [
-        _unfired_json(outcome)
-        if not outcome.fired and type(outcome.tests) is tuple
-        else pydantic_core.to_json(outcome.to_json()).decode()
-        for outcome in outcomes
-    ]
-    return "[" + ",".join(parts) + "]"
+    """The JSON text of `[outcome.to_json() for outcome in outcomes]` (the outcomes of
+    rules that did not fire carry theirs)."""
+    texts = [outcome.text or outcome.json_text() for outcome in outcomes]
+    return "[" + ",".join(texts) + "]"
 
 
 @dataclass
@@ -108,7 +123,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     notes: list[Reason] = []
     for rule, fired, tests in evaluated:
         if not fired:
-            trace.append(_unfired(rule.id, rule.decision, tuple(tests)))
+            trace.append(_UNFIRED.outcome(rule, tests))
             continue
         blocked = suppressed.get(rule.id)
         reason = _reason(rule, facts, policy)
