@@ -40,6 +40,9 @@ _SIGNAL_WORDS = {
 }
 
 
+_SCORED = (Extracted, FieldChange)  # the values that carry a confidence
+
+
 def _confidences(handoff: Handoff, path: str) -> list[float]:
     """Confidences of the value(s) at a dotted handoff path (lists give one per element)."""
     current: Any = handoff
@@ -47,12 +50,10 @@ def _confidences(handoff: Handoff, path: str) -> list[float]:
         if current is None:
             return []
         current = getattr(current, part, None)
+    if current is None:
+        return []
     items = current if isinstance(current, list) else [current]
-    found: list[float] = []
-    for item in items:
-        if isinstance(item, Extracted | FieldChange):
-            found.append(item.confidence)
-    return found
+    return [item.confidence for item in items if isinstance(item, _SCORED)]
 
 
 # An identifier the store record confirms is trusted whatever its extraction confidence.
@@ -74,8 +75,9 @@ def low_confidence_fields(
     said agrees with the store record; those identifiers are not low-confidence.
     """
     low: list[str] = []
+    confirmed = confirmed or set()
     for path, minimum in thresholds.items():
-        if _CONFIRMED_BY.get(path) in (confirmed or set()):
+        if _CONFIRMED_BY.get(path) in confirmed:
             continue
         values = _confidences(handoff, path)
         if values and min(values) < minimum:
