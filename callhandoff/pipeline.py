@@ -41,10 +41,12 @@ def to_result(handoff: Handoff, transcript: Transcript, settings: Settings) -> C
 
 def _results(
     transcripts: Iterable[Transcript],
-    backend: ExtractionBackend,
+    backend: ExtractionBackend | None,
     settings: Settings,
     processes: int | ExtractionPool,
 ) -> Iterator[CallResult]:
+    if not processes and backend is None:
+        raise ValueError("nothing to extract with: pass a backend or worker processes")
     if not isinstance(processes, int):
         yield from processes.extract(transcripts)
         return
@@ -61,13 +63,14 @@ def _results(
             pending.append(transcript)
             yield transcript
 
+    assert backend is not None
     for handoff in backend.extract_many(fed()):
         yield to_result(handoff, pending.popleft(), settings)
 
 
 def extract_stream(
     inputs: Iterable[Transcript | Rejected],
-    backend: ExtractionBackend,
+    backend: ExtractionBackend | None,
     settings: Settings,
     *,
     processes: int | ExtractionPool = 0,
@@ -79,8 +82,8 @@ def extract_stream(
     the transcript paired with each result is the redacted one. Transcripts are fed
     lazily to `backend.extract_many` (or, with `processes`, to that many worker
     processes each running its own backend, see `workers.py`; an `ExtractionPool`
-    started earlier is used and left open), so extraction can work ahead while rejects
-    keep their place in the output.
+    started earlier is used and left open; `backend` may then be None), so extraction
+    can work ahead while rejects keep their place in the output.
     """
     pending: deque[Transcript | Rejected] = deque()
 
@@ -105,7 +108,7 @@ def extract_stream(
 
 def process_stream(
     inputs: Iterable[Transcript | Rejected],
-    backend: ExtractionBackend,
+    backend: ExtractionBackend | None,
     settings: Settings,
     router: Router | None = None,
     *,

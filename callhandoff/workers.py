@@ -108,16 +108,19 @@ def _run(chunk: list[Transcript]) -> list[str]:
 
 
 def _ready() -> None:
-    """A task that only makes the pool start a process (its initializer builds the backend)."""
+    """The first task of a process: it starts the process (whose initializer builds the
+    backend) and says whether the backend could be built."""
+    if _Worker.failed is not None:
+        raise _Worker.failed
 
 
 class ExtractionPool:
     """Worker processes that extract and ground transcripts, each with its own backend.
 
     The processes start when the pool is made, so they load the backend while the
-    caller opens its store and output files; `extract` then hands them the
-    transcripts. Use it as a context manager: leaving it stops the processes and
-    drops work not started.
+    caller opens its store; `wait_ready` says when they have (or why one could not),
+    and `extract` hands them the transcripts. Use it as a context manager: leaving it
+    stops the processes and drops work not started.
     """
 
     def __init__(self, settings: Settings, processes: int) -> None:
@@ -129,14 +132,20 @@ class ExtractionPool:
             initializer=_start,
             initargs=(settings.model_dump_json(),),
         )
-        for _ in range(processes):  # the executor starts a process per task while none is idle
-            self._executor.submit(_ready)
+        # the executor starts a process per task while none is idle
+        self._ready = [self._executor.submit(_ready) for _ in range(processes)]
 
     def __enter__(self) -> ExtractionPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def wait_ready(self) -> None:
+        """Wait until every process has built its backend; raise the error of one that
+        could not (a setting the backend refuses, with its message)."""
+        for ready in self._ready:
+            ready.result()
 
     def close(self) -> None:
         """Stop the processes (work not started is dropped)."""

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from callhandoff.pipeline import process_stream
 from callhandoff.routing.router import Router
 from callhandoff.schema import (
@@ -25,6 +27,7 @@ from callhandoff.settings import Settings
 from callhandoff.store.calls import known_call_ids
 from callhandoff.store.db import open_store
 from callhandoff.summarizer.offline import OfflineBackend
+from callhandoff.workers import ExtractionPool
 
 
 class EchoBackend:
@@ -154,6 +157,16 @@ def test_with_processes_the_worker_processes_extract_not_the_backend_passed_in()
     assert backend.seen == []  # the worker built its own (offline) backend
     assert [r.call_id for r in results if isinstance(r, CallResult)] == [c.call_id for c in calls]
     assert {r.handoff.meta.backend for r in results if isinstance(r, CallResult)} == {"offline"}
+
+
+def test_a_started_pool_extracts_without_a_backend_in_this_process() -> None:
+    calls = _order_calls()[:6]
+    settings = Settings(backend="offline")
+    with ExtractionPool(settings, 1) as pool:
+        results = list(process_stream(calls, None, settings, processes=pool))
+    assert [r.call_id for r in results if isinstance(r, CallResult)] == [c.call_id for c in calls]
+    with pytest.raises(ValueError, match="nothing to extract with"):
+        list(process_stream(calls, None, settings))
 
 
 def test_a_routed_run_extracting_in_one_worker_process_stores_what_the_main_one_does(

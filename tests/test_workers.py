@@ -55,8 +55,11 @@ def test_a_worker_that_cannot_build_its_backend_says_why(tmp_path: Path) -> None
         destination="cloudcart",
         turns=[Turn(speaker=Speaker.CUSTOMER, text="Where is my order?")],
     )
-    with ExtractionPool(settings, 1) as pool, pytest.raises(ConfigError, match="no trained"):
-        list(pool.extract([transcript]))
+    with ExtractionPool(settings, 1) as pool:
+        with pytest.raises(ConfigError, match="no trained"):
+            pool.wait_ready()
+        with pytest.raises(ConfigError, match="no trained"):
+            list(pool.extract([transcript]))
 
 
 def test_a_started_pool_extracts_what_the_main_process_does() -> None:

@@ -110,6 +110,7 @@ def process(
     from callhandoff.readers import iter_inputs
     from callhandoff.readers.common import Limits
     from callhandoff.schema.result import CallResult
+    from callhandoff.summarizer.base import ExtractionBackend
     from callhandoff.summarizer.factory import build_backend
     from callhandoff.workers import ExtractionPool, extraction_processes
 
@@ -151,12 +152,17 @@ def process(
                 routed=route,
                 expected_calls=expected,
             )
-            # worker processes start first and load their backend while this one sets up
+            # backend and store before any output file is touched: a bad one stops the run;
+            # worker processes build their own backends while this one opens the store
             pool = stack.enter_context(ExtractionPool(settings, processes)) if processes else None
-            # backend and store next: a bad one stops the run before any output file is touched
-            extraction = build_backend(settings)
-            stack.callback(extraction.close)
+            extraction: ExtractionBackend | None = None
+            if pool is None:
+                extraction = build_backend(settings)
+                stack.callback(extraction.close)
             router = _router(settings, report_console) if route else None
+            if pool is not None:
+                pool.wait_ready()
+            label = extraction.name if extraction else f"{settings.resolved_backend} × {processes}"
             stack.enter_context(longlived.settled())
             sink = stack.enter_context(OutputFile(out, append=append))
             reject_sink = stack.enter_context(
@@ -173,7 +179,6 @@ def process(
                     transient=False,
                 )
             )
-            label = f"{extraction.name} × {processes}" if processes else extraction.name
             task = bar.add_task(f"processing ({escape(label)})", total=expected)
             inputs = iter_inputs(
                 paths,

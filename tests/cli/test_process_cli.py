@@ -163,3 +163,14 @@ def test_a_large_routed_run_extracts_in_a_worker_process_beside_the_routing_one(
     unrouted = runner.invoke(app, ["process", str(calls), "--out", "plain.jsonl", "--no-route"])
     assert unrouted.exit_code == 0, unrouted.output
     assert "processing (offline)" in unrouted.output
+
+
+def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_output(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLHANDOFF_CLASSIFIER_PATH", str(workdir / "no-model"))
+    result = runner.invoke(app, ["process", "examples/", "--workers", "2", "--no-progress"])
+    assert result.exit_code == 2
+    assert "no trained classifier" in result.output
+    assert "Traceback" not in result.output
+    assert not (workdir / "handoffs.jsonl").exists()
