@@ -29,6 +29,7 @@ from callhandoff.store.tables import (
     review_items,
     transcript_versions,
 )
+from callhandoff.store.writes import CALLER_KEYS, RECORD_KEYS
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,6 @@ def _value(node: Any) -> str | None:
     return None
 
 
-_CALLER_KEYS = ("name", "phone", "email", "customer_id")
-_RECORD_KEYS = ("order_id", "booking_id")
-
-#: The parts of a handoff `queue_columns` reads (a pydantic `include` specification).
-QUEUE_KEYS: dict[str, set[str]] = {
-    "caller": set(_CALLER_KEYS),
-    "records": {*_RECORD_KEYS, "other_order_ids"},
-    "request": {"intent"},
-}
-
-
 def queue_columns(
     call_id: str,
     handoff: Mapping[str, Any],
@@ -67,13 +57,13 @@ def queue_columns(
 ) -> QueueColumns:
     """Priority score, primary intent and the searchable text (call id, caller, order ids).
 
-    `handoff` needs only the parts `QUEUE_KEYS` names."""
+    `handoff` needs only the parts `store.writes.QUEUE_KEYS` names."""
     caller = handoff.get("caller") or {}
     records = handoff.get("records") or {}
     said = [
         call_id,
-        *(_value(caller.get(name)) for name in _CALLER_KEYS),
-        *(_value(records.get(name)) for name in _RECORD_KEYS),
+        *(_value(caller.get(name)) for name in CALLER_KEYS),
+        *(_value(records.get(name)) for name in RECORD_KEYS),
         *(_value(node) for node in records.get("other_order_ids") or []),
     ]
     match = match or {}

@@ -12,12 +12,23 @@ from typing import Any
 
 import pydantic_core
 
-from callhandoff.store.review_queue import QUEUE_KEYS
 from callhandoff.store.rows import DecisionRow
 
-#: The parts of a handoff the store reads when it writes one (a pydantic `include`
-#: specification): the extraction's backend, model and prompt, and the review queue's
-#: columns. `RoutingWrite.handoff_keys` holds them.
+#: The caller's and the records' values the review queue finds an item by
+#: (`review_queue.queue_columns`).
+CALLER_KEYS = ("name", "phone", "email", "customer_id")
+RECORD_KEYS = ("order_id", "booking_id")
+
+#: The parts of a handoff `review_queue.queue_columns` reads (a pydantic `include`
+#: specification).
+QUEUE_KEYS: dict[str, set[str]] = {
+    "caller": set(CALLER_KEYS),
+    "records": {*RECORD_KEYS, "other_order_ids"},
+    "request": {"intent"},
+}
+
+#: The parts of a handoff the store reads when it writes one: the extraction's backend,
+#: model and prompt, and the review queue's columns. `RoutingWrite.handoff_keys` holds them.
 HANDOFF_KEYS: dict[str, set[str]] = {**QUEUE_KEYS, "meta": {"backend", "model", "prompt_id"}}
 
 

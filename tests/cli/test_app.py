@@ -126,3 +126,29 @@ def test_the_console_script_runs_a_command_with_the_collector_on_and_exits_clean
     assert first == "collector on: True"
     assert rest == "x" * 1_000_000 + "\n"
     assert (tmp_path / "exit-handler-ran").read_text() == "yes"
+
+
+@pytest.mark.parametrize("command", [["outbox"], ["explain", "no-such-call"]])
+def test_the_store_commands_load_no_extraction_or_matching_library(
+    command: list[str], tmp_path: Path
+) -> None:
+    """What keeps their start-up short: the phone-number, e-mail and fuzzy-matching
+    libraries, the extractors and the router are for `process` (and for the migrations
+    that create a store, run once before)."""
+    _python("from callhandoff.cli.app import app; app(['outbox'], standalone_mode=False)", tmp_path)
+    heavy = ["phonenumbers", "email_validator", "rapidfuzz", "callhandoff.extractors",
+             "callhandoff.pipeline", "callhandoff.routing.router"]  # fmt: skip
+    code = (
+        "import sys; from callhandoff.cli.launch import main\n"
+        f"sys.argv = ['callhandoff', *{command!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr.split("LOADED", 1)[1].strip() == "[]", done.stderr
