@@ -81,14 +81,14 @@ class _Worker:
 
 
 def _start(settings_json: str) -> None:
-    """Build the worker's backend. A failure is kept for `_run` to raise, so the caller
-    gets it with its message instead of a pool broken by its initializer."""
+    """Build the worker's backend. A failure is kept for `_ready` and `_run` to raise, so
+    the caller gets it with its message instead of a pool broken by its initializer."""
     from callhandoff.summarizer.factory import build_backend
 
     try:
         _Worker.settings = Settings.model_validate_json(settings_json)
         _Worker.backend = build_backend(_Worker.settings)
-    except Exception as exc:  # handed to the caller by `_run`
+    except Exception as exc:  # handed to the caller by `_ready` and `_run`
         _Worker.failed = exc
     settle()
 
@@ -125,7 +125,6 @@ class ExtractionPool:
 
     def __init__(self, settings: Settings, processes: int) -> None:
         self.processes = processes
-        self._settings = settings
         self._executor = ProcessPoolExecutor(
             max_workers=processes,
             mp_context=multiprocessing.get_context("forkserver"),
