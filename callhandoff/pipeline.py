@@ -45,8 +45,6 @@ def _results(
     settings: Settings,
     processes: int | ExtractionPool,
 ) -> Iterator[CallResult]:
-    if not processes and backend is None:
-        raise ValueError("nothing to extract with: pass a backend or worker processes")
     if not isinstance(processes, int):
         yield from processes.extract(transcripts)
         return
@@ -56,6 +54,8 @@ def _results(
         with ExtractionPool(settings, processes) as pool:
             yield from pool.extract(transcripts)
         return
+    if backend is None:
+        raise ValueError("nothing to extract with: pass a backend or worker processes")
     pending: deque[Transcript] = deque()
 
     def fed() -> Iterator[Transcript]:
@@ -63,7 +63,6 @@ def _results(
             pending.append(transcript)
             yield transcript
 
-    assert backend is not None
     for handoff in backend.extract_many(fed()):
         yield to_result(handoff, pending.popleft(), settings)
 

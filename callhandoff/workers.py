@@ -97,8 +97,7 @@ def _run(chunk: list[Transcript]) -> list[str]:
     """Grounded results as JSON: generic pydantic models do not pickle, JSON always does."""
     from callhandoff.pipeline import to_result
 
-    if _Worker.failed is not None:
-        raise _Worker.failed
+    _ready()
     backend, settings = _Worker.backend, _Worker.settings
     assert backend is not None and settings is not None, "worker not started"
     return [

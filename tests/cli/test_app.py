@@ -144,11 +144,5 @@ def test_the_store_commands_load_no_extraction_or_matching_library(
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print('LOADED', [m for m in {heavy!r} if m in sys.modules], file=sys.stderr)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={"CALLHANDOFF_DATA_DIR": str(tmp_path / "data"), "PATH": ""},
-        capture_output=True,
-        text=True,
-    )
+    done = _python(code, tmp_path)
     assert done.stderr.split("LOADED", 1)[1].strip() == "[]", done.stderr

@@ -88,8 +88,7 @@ _UNFIRED = _Unfired()
 def trace_json(outcomes: Sequence[RuleOutcome]) -> str:
     """The JSON text of `[outcome.to_json() for outcome in outcomes]` (the outcomes of
     rules that did not fire carry theirs)."""
-    texts = [outcome.text or outcome.json_text() for outcome in outcomes]
-    return "[" + ",".join(texts) + "]"
+    return "[" + ",".join([outcome.json_text() for outcome in outcomes]) + "]"
 
 
 @dataclass
