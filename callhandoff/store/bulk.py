@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection, Dialect
 
 from callhandoff.store.tables import UTCDateTime
 
-#: Values in one `IN (...)` list. The directory's orders lookup binds two lists (ids and
-#: digits) and two destinations: 2 x 400 + 2 values, under SQLite's oldest limit of 999.
+#: Values in one `IN (...)` list. A directory lookup binds one list and a destination:
+#: 400 + 1 values, well under SQLite's oldest limit of 999.
 IN_CHUNK = 400
 
 _UNSET = object()

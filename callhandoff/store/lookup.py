@@ -44,17 +44,14 @@ _V = TypeVar("_V")
 #: more customers share identifies nobody (a switchboard, a placeholder number).
 SHARED_CONTACT_LIMIT = 20
 
-# Orders with one of the ids (rank 0), then orders with one of the digit strings (rank 1).
-_ORDERS_BY_KEY_OR_DIGITS = sa.union_all(
-    sa.select(orders, sa.literal(0).label("rank")).where(
+# Orders by their id key, and orders by the digits of their id.
+_ORDERS_BY = {
+    column: sa.select(orders).where(
         orders.c.destination == sa.bindparam("destination"),
-        orders.c.order_key.in_(sa.bindparam("keys", expanding=True)),
-    ),
-    sa.select(orders, sa.literal(1).label("rank")).where(
-        orders.c.destination == sa.bindparam("destination"),
-        orders.c.order_digits.in_(sa.bindparam("digits", expanding=True)),
-    ),
-).order_by("rank", "order_id")
+        orders.c[column].in_(sa.bindparam("values", expanding=True)),
+    )
+    for column in ("order_key", "order_digits")
+}
 _ITEMS = (
     sa.select(order_items)
     .where(order_items.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
@@ -283,19 +280,15 @@ class DirectoryLookup:
         one order has it, or several do and one is written exactly as said; otherwise its
         digits name it when one order has them. Ids naming no order are left out."""
         wanted = {s: (key, digit_key(s)) for s in said if (key := id_key(s))}
-        by_key: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
-        by_digits: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
-        for chunk in chunks(list(wanted)):
-            parameters = {
-                "destination": destination,
-                "keys": sorted({wanted[s][0] for s in chunk}),
-                "digits": sorted({digits for s in chunk if (digits := wanted[s][1])}),
-            }
-            for row in connection.execute(_ORDERS_BY_KEY_OR_DIGITS, parameters).mappings():
-                found = (
-                    by_key[row["order_key"]] if row["rank"] == 0 else by_digits[row["order_digits"]]
-                )
-                found[row["order_id"]] = row
+        by_key = self._orders_by(
+            connection, destination, "order_key", {k for k, _ in wanted.values()}
+        )
+        by_digits = self._orders_by(
+            connection,
+            destination,
+            "order_digits",
+            {digits for key, digits in wanted.values() if digits and key not in by_key},
+        )  # digits name an order only for an id no order has
         rows: dict[str, sa.RowMapping] = {}
         for s, (key, digits) in wanted.items():
             same_key = by_key.get(key, {})
@@ -307,12 +300,24 @@ class DirectoryLookup:
         items = self._load_items(connection, sorted({row["order_id"] for row in rows.values()}))
         return {s: order_from(row, items[row["order_id"]]) for s, row in rows.items()}
 
+    @staticmethod
+    def _orders_by(
+        connection: Connection, destination: str, column: str, values: set[str]
+    ) -> dict[str, dict[str, sa.RowMapping]]:
+        """value -> order id -> row, for the orders with one of `values` in `column`."""
+        found: dict[str, dict[str, sa.RowMapping]] = defaultdict(dict)
+        for chunk in chunks(sorted(values)):
+            parameters = {"destination": destination, "values": chunk}
+            for row in connection.execute(_ORDERS_BY[column], parameters).mappings().all():
+                found[row[column]][row["order_id"]] = row
+        return found
+
     def _load_items(
         self, connection: Connection, order_ids: Sequence[str]
     ) -> dict[str, list[sa.RowMapping]]:
         items: dict[str, list[sa.RowMapping]] = defaultdict(list)
         for chunk in chunks(order_ids):
-            for row in connection.execute(_ITEMS, {"order_ids": chunk}).mappings():
+            for row in connection.execute(_ITEMS, {"order_ids": chunk}).mappings().all():
                 items[row["order_id"]].append(row)
         return items
 
@@ -321,7 +326,7 @@ class DirectoryLookup:
     ) -> dict[str, CustomerRecord | None]:
         found: dict[str, CustomerRecord | None] = dict.fromkeys(customer_ids)
         for chunk in chunks(customer_ids):
-            for row in connection.execute(_CUSTOMERS, {"customer_ids": chunk}).mappings():
+            for row in connection.execute(_CUSTOMERS, {"customer_ids": chunk}).mappings().all():
                 found[row["customer_id"]] = customer_from(row)
         return found
 
@@ -331,7 +336,7 @@ class DirectoryLookup:
         found: dict[str, list[CustomerRecord]] = {value: [] for value in values}
         for chunk in chunks(values):
             parameters = {"destination": destination, "values": chunk}
-            for row in connection.execute(_CUSTOMERS_BY[column], parameters).mappings():
+            for row in connection.execute(_CUSTOMERS_BY[column], parameters).mappings().all():
                 found[row[column]].append(customer_from(row))
         return found
 
@@ -341,7 +346,7 @@ class DirectoryLookup:
         found: dict[str, ProductRecord] = {}
         for chunk in chunks(keys):
             parameters = {"destination": destination, "keys": chunk}
-            for row in connection.execute(_PRODUCTS, parameters).mappings():
+            for row in connection.execute(_PRODUCTS, parameters).mappings().all():
                 found[row["sku_key"]] = product_from(row)
         return found
 

@@ -153,6 +153,18 @@ def test_digits_shared_by_two_orders_name_neither_in_a_batch_or_alone(engine: En
     assert "order_not_found" in together[0].match.findings
 
 
+def test_an_id_names_the_order_with_that_id_before_one_with_the_same_digits(
+    engine: Engine,
+) -> None:
+    _add_order(engine, "100102", "100102", "100102")
+    _add_order(engine, "Z-100102", "Z100102", "100102")
+    calls = [make_call("e1", order_id="100102"), make_call("e2", order_id="Z/100102")]
+    calls.append(make_call("e3", order_id="ZZ-100102"))  # no order has its id: digits decide
+    together = _together(engine, calls)
+    assert together == _alone(engine, calls)
+    assert [o.match.order_id for o in together] == ["100102", "Z-100102", None]
+
+
 def test_an_id_two_orders_share_but_for_punctuation_names_the_one_written_as_said(
     engine: Engine,
 ) -> None:
