@@ -360,7 +360,7 @@ class DirectoryLookup:
                 sa.select(customers.c.customer_id, customers.c.name_key).where(
                     customers.c.destination == destination, customers.c.name_key != ""
                 )
-            )
+            ).all()
             for customer_id, key in rows:
                 index.ids.append(customer_id)
                 index.keys.append(key)
@@ -376,7 +376,7 @@ class DirectoryLookup:
                 sa.select(products.c.sku, products.c.name).where(
                     products.c.destination == destination
                 )
-            )
+            ).all()
             for sku, name in rows:
                 index.ids.append(sku)
                 index.keys.append(fold(name))

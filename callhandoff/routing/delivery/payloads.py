@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from callhandoff.exceptions import UnknownDestinationError
 from callhandoff.normalize import fold
@@ -52,10 +52,13 @@ class BuiltAction:
     old_values: dict[str, Any] | None = None
 
 
+_DESTINATIONS: Final = frozenset(destination.value for destination in Destination)
+
+
 def destination_action_name(destination: Destination | str, kind: DecisionKind) -> str:
     """The destination action a decision maps to; raise on an unknown destination."""
     name = destination.value if isinstance(destination, Destination) else str(destination)
-    if name not in {d.value for d in Destination}:
+    if name not in _DESTINATIONS:
         raise UnknownDestinationError(name)
     if kind is DecisionKind.REVIEW:
         return REVIEW_ACTION
