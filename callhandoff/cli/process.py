@@ -103,16 +103,17 @@ def process(
     file beside it; with routing (the default) every call is also matched,
     decided and stored, and the report says which store was used.
     """
-    from callhandoff.cli.output import OutputFile
-    from callhandoff.cli.process_report import Tally, estimate_records, print_report
-    from callhandoff.exceptions import CallhandoffError
-    from callhandoff.pipeline import process_stream
-    from callhandoff.readers import iter_inputs
-    from callhandoff.readers.common import Limits
-    from callhandoff.schema.result import CallResult
-    from callhandoff.summarizer.base import ExtractionBackend
-    from callhandoff.summarizer.factory import build_backend
-    from callhandoff.workers import ExtractionPool, extraction_processes
+    with longlived.loading():  # the run's modules, like the command's own
+        from callhandoff.cli.output import OutputFile
+        from callhandoff.cli.process_report import Tally, estimate_records, print_report
+        from callhandoff.exceptions import CallhandoffError
+        from callhandoff.pipeline import process_stream
+        from callhandoff.readers import iter_inputs
+        from callhandoff.readers.common import Limits
+        from callhandoff.schema.result import CallResult
+        from callhandoff.summarizer.base import ExtractionBackend
+        from callhandoff.summarizer.factory import build_backend
+        from callhandoff.workers import ExtractionPool, extraction_processes
 
     overrides = options.backend_overrides(
         backend=backend,
@@ -154,16 +155,19 @@ def process(
             )
             # backend and store before any output file is touched: a bad one stops the run;
             # worker processes build their own backends while this one opens the store
-            pool = stack.enter_context(ExtractionPool(settings, processes)) if processes else None
-            extraction: ExtractionBackend | None = None
-            if pool is None:
-                extraction = build_backend(settings)
-                stack.callback(extraction.close)
-            router = _router(settings, report_console) if route else None
-            if pool is not None:
-                pool.wait_ready()
+            with longlived.loading():  # settled before collections resume
+                pool = (
+                    stack.enter_context(ExtractionPool(settings, processes)) if processes else None
+                )
+                extraction: ExtractionBackend | None = None
+                if pool is None:
+                    extraction = build_backend(settings)
+                    stack.callback(extraction.close)
+                router = _router(settings, report_console) if route else None
+                if pool is not None:
+                    pool.wait_ready()
+                stack.enter_context(longlived.settled())
             label = extraction.name if extraction else f"{settings.resolved_backend} × {processes}"
-            stack.enter_context(longlived.settled())
             sink = stack.enter_context(OutputFile(out, append=append))
             reject_sink = stack.enter_context(
                 OutputFile(rejects_path, append=append, option="--rejects")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -174,3 +175,12 @@ def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_ou
     assert "no trained classifier" in result.output
     assert "Traceback" not in result.output
     assert not (workdir / "handoffs.jsonl").exists()
+
+
+def test_a_run_gives_the_garbage_collector_back_as_it_found_it(workdir: Path) -> None:
+    threshold = gc.get_threshold()
+    result = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == 0
