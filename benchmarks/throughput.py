@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import ctypes
+import importlib.util
 import os
 import random
 import re
@@ -208,6 +209,11 @@ def main() -> None:
     if shutil.which(CLI) is None:
         raise SystemExit(f"{CLI} not found: install the project first (pip install -e .)")
     count_orphans = adopt_orphans()
+    # compiled as a user's first run leaves it, so no measured run compiles a module
+    # (PYTHONDONTWRITEBYTECODE set, or a source newer than its bytecode)
+    spec = importlib.util.find_spec("callhandoff")
+    packages = list(spec.submodule_search_locations or []) if spec else []
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], check=True)
     text = args.path.read_text(encoding="utf-8")
     calls = sum(1 for line in text.splitlines() if line.strip())
     rng = random.Random(args.seed)
