@@ -18,11 +18,11 @@ garbage collector would scan all of them again on every full collection.
 `settle()` moves everything allocated so far to the permanent generation, so
 collections during the run only look at what the calls themselves allocate, and
 collects the youngest generation far less often. A collection walks every object
-allocated since the last one that is still alive, and a routed run keeps some
-35,000 alive at a time (a batch of 64 calls waiting for its commit, the transcripts
-handed to the worker processes): at 20,000 net allocations every batch set off
-collections that walked them all (about 15 ms each); at 100,000 one comes only
-when objects really pile up. A command's own
+allocated since the last one that is still alive, and a routed run keeps tens of
+thousands alive at a time (the calls of a batch waiting for its commit, the
+transcripts handed to the worker processes): at 20,000 net allocations every batch
+of 64 calls set off collections that walked them all (about 15 ms each); at 100,000
+one comes only when objects really pile up. A command's own
 loading (`loading`: its modules, backend and store) runs with the collector off,
 as start-up does.
 """
