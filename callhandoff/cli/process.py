@@ -164,9 +164,9 @@ def process(
                     extraction = build_backend(settings)
                     stack.callback(extraction.close)
                 router = _router(settings, report_console) if route else None
+                stack.enter_context(longlived.settled())  # while the workers still load
                 if pool is not None:
                     pool.wait_ready()
-                stack.enter_context(longlived.settled())
             label = extraction.name if extraction else f"{settings.resolved_backend} × {processes}"
             sink = stack.enter_context(OutputFile(out, append=append))
             reject_sink = stack.enter_context(
