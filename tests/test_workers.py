@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,12 @@ from callhandoff.pipeline import to_result
 from callhandoff.schema import Speaker, Transcript, Turn
 from callhandoff.settings import Settings
 from callhandoff.summarizer.offline import OfflineBackend
-from callhandoff.workers import OVERLAP_MIN_CALLS, ExtractionPool, extraction_processes
+from callhandoff.workers import (
+    OVERLAP_MIN_CALLS,
+    PRELOAD,
+    ExtractionPool,
+    extraction_processes,
+)
 
 
 @pytest.mark.parametrize("routed", [True, False])
@@ -85,3 +91,9 @@ def test_a_started_pool_extracts_what_the_main_process_does() -> None:
         r.model_dump(exclude=strip) for r in alone
     ]
     assert [r.call_id for r in again] == ["w-0", "w-1", "w-2"]
+
+
+def test_the_fork_server_preloads_modules_that_exist() -> None:
+    # multiprocessing skips a preload module it cannot import without a word
+    for name in PRELOAD:
+        assert importlib.util.find_spec(name) is not None, name
