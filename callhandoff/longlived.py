@@ -22,9 +22,8 @@ allocated since the last one that is still alive, and a routed run keeps tens of
 thousands alive at a time (the calls of a batch waiting for its commit, the
 transcripts handed to the worker processes): at 20,000 net allocations every batch
 of 64 calls set off collections that walked them all (about 15 ms each); at 100,000
-one comes only when objects really pile up. A command's own
-loading (`loading`: its modules, backend and store) runs with the collector off,
-as start-up does.
+one comes only when objects really pile up. What a command loads for its run (its
+modules, backend and store: `loading`) loads with the collector off, as start-up does.
 """
 
 from __future__ import annotations

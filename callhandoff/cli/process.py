@@ -103,7 +103,7 @@ def process(
     file beside it; with routing (the default) every call is also matched,
     decided and stored, and the report says which store was used.
     """
-    with longlived.loading():  # the run's modules, like the command's own
+    with longlived.loading():  # the run's modules load as the command's own did
         from callhandoff.cli.output import OutputFile
         from callhandoff.cli.process_report import Tally, estimate_records, print_report
         from callhandoff.exceptions import CallhandoffError
