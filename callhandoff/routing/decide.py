@@ -26,9 +26,10 @@ from callhandoff.routing.delivery.payloads import (
     idempotency_key,
 )
 from callhandoff.routing.match_types import MatchOutcome
-from callhandoff.routing.policy.engine import Verdict, decide, trace_json
+from callhandoff.routing.policy.engine import Verdict, decide
 from callhandoff.routing.policy.facts import History, compute_facts
 from callhandoff.routing.policy.file import Policy
+from callhandoff.routing.policy.outcomes import trace_json
 from callhandoff.routing.policy.priority import compute_priority
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff

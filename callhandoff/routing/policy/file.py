@@ -24,6 +24,7 @@ from callhandoff.exceptions import ConfigError
 from callhandoff.routing.match_types import MatchSettings
 from callhandoff.routing.policy.conditions import Condition, compile_condition
 from callhandoff.routing.policy.messages import Message
+from callhandoff.routing.policy.outcomes import UnfiredOutcomes
 from callhandoff.schema.enums import DecisionKind
 
 RuleDecision = Literal["create", "update", "review", "skip", "allow", "note"]
@@ -87,6 +88,8 @@ class Policy(BaseModel):
     source: str = Field(default="embedded default", exclude=True)
     compiled: dict[str, Condition] = Field(default_factory=dict, exclude=True)
     messages: dict[str, Message] = Field(default_factory=dict, exclude=True)
+    #: the trace entries of rules that did not fire, kept for the calls that repeat them
+    unfired: UnfiredOutcomes = Field(default_factory=UnfiredOutcomes, exclude=True)
 
     def content_hash(self) -> str:
         """Short SHA-256 of the effective policy: the `policy_version` of every decision."""

@@ -8,7 +8,8 @@ import pytest
 
 from callhandoff.exceptions import ConfigError
 from callhandoff.routing.policy.engine import decide
-from callhandoff.routing.policy.file import load_policy
+from callhandoff.routing.policy.file import Policy, load_policy
+from callhandoff.routing.policy.outcomes import RuleOutcome
 from callhandoff.schema.enums import DecisionKind
 from tests.routing.helpers import base_facts
 
@@ -196,3 +197,25 @@ def test_the_documented_example_policy_loads(tmp_path: Path) -> None:
     small_refund = base_facts(intent="refund", intents=["refund"], order_value=15.0)
     assert decide(policy, small_refund).kind is DecisionKind.CREATE
     assert decide(policy, base_facts(match_confidence=0.8)).kind is DecisionKind.REVIEW
+
+
+def test_each_policy_keeps_its_own_trace_of_rules_that_did_not_fire(tmp_path: Path) -> None:
+    rule = (
+        "rules:\n  - id: watch_gold\n    decision: {}\n"
+        "    message: Gold.\n    when: {{loyalty_tier: gold}}\n"
+    )
+    noting = load_policy(_write(tmp_path, rule.format("note")))
+    reviewing = load_policy(_write(tmp_path, rule.format("review")))
+    facts = base_facts(loyalty_tier="silver")
+
+    def unfired(policy: Policy) -> RuleOutcome:
+        return next(o for o in decide(policy, facts).trace if o.rule_id == "watch_gold")
+
+    first = unfired(noting)
+    assert (first.decision, first.fired) == ("note", False)
+    assert unfired(reviewing).decision == "review"
+    assert unfired(noting) is first  # a repeated call reuses its policy's entry
+    assert unfired(reviewing).json_text() == (
+        '{"rule":"watch_gold","decision":"review","fired":false,'
+        '"tests":["loyalty_tier = silver, is gold: no"]}'
+    )
