@@ -22,6 +22,7 @@ from callhandoff.schema.result import CallResult
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.summarizer.base import ExtractionBackend
+from callhandoff.summarizer.factory import check_backend
 
 #: Transcripts sent to a worker at a time: large enough to amortise the hand-over.
 CHUNK = 32
@@ -132,6 +133,7 @@ class ExtractionPool:
     """
 
     def __init__(self, settings: Settings, processes: int) -> None:
+        check_backend(settings)  # a setting the processes would refuse stops the caller here
         self.processes = processes
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(PRELOAD))  # once the fork server starts

@@ -54,17 +54,29 @@ def test_one_worker_otherwise_extracts_in_the_main_process(
     assert chosen == 0
 
 
-def test_a_worker_that_cannot_build_its_backend_says_why(tmp_path: Path) -> None:
+def test_a_classifier_folder_without_a_classifier_is_refused_before_any_process_starts(
+    tmp_path: Path,
+) -> None:
     settings = Settings(_env_file=None, classifier_path=tmp_path / "missing")  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match=r"no trained classifier in .*missing"):
+        ExtractionPool(settings, 1)
+
+
+def test_a_worker_that_cannot_build_its_backend_says_why(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "meta.json").write_text("{}", encoding="utf-8")  # no vocabulary, no heads
+    (broken / "weights.npz").write_bytes(b"not a weights file")
+    settings = Settings(_env_file=None, classifier_path=broken)  # type: ignore[call-arg]
     transcript = Transcript(
         call_id="w-1",
         destination="cloudcart",
         turns=[Turn(speaker=Speaker.CUSTOMER, text="Where is my order?")],
     )
     with ExtractionPool(settings, 1) as pool:
-        with pytest.raises(ConfigError, match="no trained"):
+        with pytest.raises(ConfigError, match=r"classifier in .*broken cannot be read"):
             pool.wait_ready()
-        with pytest.raises(ConfigError, match="no trained"):
+        with pytest.raises(ConfigError, match="cannot be read"):
             list(pool.extract([transcript]))
 
 

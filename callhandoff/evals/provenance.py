@@ -10,13 +10,13 @@ the subset it scored. `eval list`, `report` and `compare` show these, and
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
 
-CLASSIFIER_FILES = ("meta.json", "weights.npz")
+from callhandoff.extractors.classifier.files import CLASSIFIER_FILES, classifier_folder
+
 DEFAULT_POLICY = "embedded default"
 
 
@@ -26,9 +26,7 @@ def classifier_version(directory: Path | None) -> str | None:
     `directory` is `settings.classifier_path`; None means the classifier shipped
     in the package.
     """
-    folder = directory or Path(
-        str(resources.files("callhandoff.extractors.classifier") / "trained")
-    )
+    folder = classifier_folder(directory)
     digest = hashlib.sha256()
     for name in CLASSIFIER_FILES:
         file = folder / name

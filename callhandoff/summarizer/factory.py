@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from callhandoff.extractors.classifier.files import classifier_files
 from callhandoff.settings import Settings
 from callhandoff.summarizer.base import ExtractionBackend
+
+
+def check_backend(settings: Settings) -> None:
+    """Refuse (ConfigError) what `build_backend` would refuse and can be seen without building
+    the backend: a classifier folder without a trained classifier. For a caller whose
+    backend is built in worker processes, before it opens a store or writes anything."""
+    if settings.resolved_backend in {"offline", "hybrid"}:
+        classifier_files(settings.classifier_path)
 
 
 def build_backend(settings: Settings) -> ExtractionBackend:

@@ -175,6 +175,8 @@ def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_ou
     assert "no trained classifier" in result.output
     assert "Traceback" not in result.output
     assert not (workdir / "handoffs.jsonl").exists()
+    assert "store:" not in result.output  # refused before the store is opened
+    assert not (workdir / ".callhandoff").exists()
 
 
 def test_a_run_gives_the_garbage_collector_back_as_it_found_it(workdir: Path) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from callhandoff.exceptions import ConfigError
 from callhandoff.extractors.classifier.features import featurize, preference_weights
+from callhandoff.extractors.classifier.files import classifier_files
 from callhandoff.extractors.classifier.model import ClassifierModel
 from callhandoff.settings import Settings
 from callhandoff.summarizer.offline import OfflineBackend
@@ -97,3 +101,27 @@ def test_the_shipped_model_knows_its_abstention_thresholds() -> None:
     distributions = model.probabilities(featurize(RETURN_CALL))
     assert math.isclose(sum(distributions["return_reason"]), 1.0, rel_tol=1e-5)
     assert len(distributions["risk:safety_hazard"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("meta", "weights", "problem"),
+    [
+        (None, None, "no trained classifier in .* needs meta.json and weights.npz"),
+        ('{"vocabulary": [', b"", "cannot be read: meta.json: Expecting value"),
+        ("{}", b"not an archive", "cannot be read: weights.npz is not a weights archive"),
+        ("{}", None, "cannot be read: meta.json does not match its weights .*vocabulary"),
+    ],
+)
+def test_a_classifier_folder_that_cannot_be_loaded_says_which_file_and_why(
+    tmp_path: Path, meta: str | None, weights: bytes | None, problem: str
+) -> None:
+    folder = tmp_path / "classifier"
+    folder.mkdir()
+    if meta is not None:
+        (folder / "meta.json").write_text(meta, encoding="utf-8")
+    if weights is not None:
+        (folder / "weights.npz").write_bytes(weights)
+    elif meta is not None:
+        shutil.copy(classifier_files()[1], folder / "weights.npz")
+    with pytest.raises(ConfigError, match=problem):
+        ClassifierModel.load(folder)

@@ -22,7 +22,6 @@ import itertools
 import json
 import operator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from numpy.typing import NDArray
 
 from callhandoff.exceptions import ConfigError
 from callhandoff.extractors.classifier.features import DocFeatures, preference_weights
+from callhandoff.extractors.classifier.files import classifier_files
 from callhandoff.extractors.classifier.heads import NONE
 
 FloatArray = NDArray[np.float32]
@@ -97,23 +97,34 @@ class ClassifierModel:
     @classmethod
     def load(cls, directory: Path | None = None) -> ClassifierModel:
         """Load `meta.json` + `weights.npz` from `directory` (default: the shipped model)."""
-        if directory is None:
-            directory = Path(str(resources.files("callhandoff.extractors.classifier") / "trained"))
-        meta_path, weights_path = directory / "meta.json", directory / "weights.npz"
-        if not meta_path.exists() or not weights_path.exists():
-            raise ConfigError(
-                f"no trained classifier in {directory}: run `python scripts/train_classifier.py`"
+        meta_path, weights_path = classifier_files(directory)
+
+        def unreadable(problem: str) -> ConfigError:
+            return ConfigError(
+                f"the classifier in {meta_path.parent} cannot be read: {problem}; "
+                "train it again with `python scripts/train_classifier.py`"
             )
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        arrays = np.load(weights_path)
-        return cls.from_arrays(
-            vocabulary=meta["vocabulary"],
-            weights=arrays["weights"].astype(np.float32),
-            bias=arrays["bias"].astype(np.float32),
-            heads=meta["heads"],
-            info=meta.get("info", {}),
-            correction_discount=meta.get("correction_discount", 0.35),
-        )
+
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise unreadable(f"{meta_path.name}: {exc}") from None
+        try:
+            with np.load(weights_path, allow_pickle=False) as arrays:
+                weights, bias = arrays["weights"], arrays["bias"]
+        except (OSError, ValueError, KeyError):
+            raise unreadable(f"{weights_path.name} is not a weights archive") from None
+        try:
+            return cls.from_arrays(
+                vocabulary=meta["vocabulary"],
+                weights=weights.astype(np.float32),
+                bias=bias.astype(np.float32),
+                heads=meta["heads"],
+                info=meta.get("info", {}),
+                correction_discount=meta.get("correction_discount", 0.35),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise unreadable(f"{meta_path.name} does not match its weights ({exc!r})") from None
 
     @classmethod
     def from_arrays(
