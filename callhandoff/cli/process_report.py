@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callhandoff.readers import list_transcript_files
+from callhandoff.readers import estimated_records, list_transcript_files
 from callhandoff.schema.result import CallResult, Rejected
 
 DECISIONS_SHOWN = 20
@@ -18,23 +18,14 @@ REJECTS_SHOWN = 10
 
 
 def estimate_records(paths: list[str], recursive: bool) -> int | None:
-    """A cheap count for the progress bar: lines of JSONL files, one per other file."""
+    """A cheap count of the calls in `paths` (`readers.estimated_records`); None for stdin."""
     total = 0
     for raw in paths:
         if raw == "-":
             return None
         path = Path(raw)
         files = list_transcript_files(path, recursive=recursive) if path.is_dir() else [path]
-        for file in files:
-            if not file.is_file():
-                continue
-            if file.suffix in {".jsonl", ".ndjson"}:
-                with file.open("rb") as handle:
-                    total += sum(
-                        chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")
-                    )
-            else:
-                total += 1
+        total += sum(estimated_records(file) for file in files if file.is_file())
     return total
 
 

@@ -5,6 +5,12 @@ Four formats are recognised per record: native (our `Transcript` JSON), chat
 pairs, and plain text with `Agent:` / `Customer:` lines.
 """
 
-from callhandoff.readers.inputs import iter_inputs, list_transcript_files, parse_text, read_file
+from callhandoff.readers.inputs import (
+    estimated_records,
+    iter_inputs,
+    list_transcript_files,
+    parse_text,
+    read_file,
+)
 
-__all__ = ["iter_inputs", "list_transcript_files", "parse_text", "read_file"]
+__all__ = ["estimated_records", "iter_inputs", "list_transcript_files", "parse_text", "read_file"]

@@ -6,6 +6,7 @@ by sniffing the content; every problem becomes a `Rejected` and the stream goes 
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from callhandoff.exceptions import InputError
 from callhandoff.readers.common import Limits, Origin
 from callhandoff.readers.jsonfile import EMPTY_INPUT, iter_json_text, iter_jsonl, parses_alone
 from callhandoff.readers.plaintext import parse_plaintext
+from callhandoff.readers.records import is_pair_list
 from callhandoff.schema.enums import Destination
 from callhandoff.schema.result import Rejected
 from callhandoff.schema.transcript import Transcript
@@ -33,6 +35,27 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 _BOM = "\ufeff"
 _JSON_START = re.compile(r"\{|\[\s*(?:$|[\[{\]\"])")
+#: A `.json` file at least this large is parsed to count its records (it may be an array
+#: of many calls); a smaller one counts as one call, so a folder of files is not read twice.
+COUNTED_JSON_BYTES = 64 * 1024
+
+
+def estimated_records(file: Path) -> int:
+    """A cheap count of the calls in one file, for the progress bar and for planning the
+    run: a JSONL file's lines, a large `.json` array's records, else one."""
+    kind = SUFFIXES.get(file.suffix.lower())
+    if kind == "jsonl":
+        with file.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    if kind == "json" and file.stat().st_size >= COUNTED_JSON_BYTES:
+        data = file.read_bytes()
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError):  # JSONL under a .json name, or unreadable
+            return max(data.count(b"\n"), 1)
+        if isinstance(value, list) and value and not is_pair_list(value):
+            return len(value)
+    return 1
 
 
 def iter_inputs(

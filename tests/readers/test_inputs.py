@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from callhandoff.readers import iter_inputs, list_transcript_files, parse_text, read_file
+from callhandoff.readers import (
+    estimated_records,
+    iter_inputs,
+    list_transcript_files,
+    parse_text,
+    read_file,
+)
+from callhandoff.readers.inputs import COUNTED_JSON_BYTES
 from callhandoff.schema.enums import Destination, Speaker
 from callhandoff.schema.result import Rejected
 from callhandoff.schema.transcript import Transcript
@@ -233,3 +240,24 @@ def test_real_cucom_first_50_lines_read_lazily() -> None:
         assert transcript.destination is Destination.CLOUDCART
         assert [t.text for t in transcript.turns] == [turn["content"] for turn in record["turns"]]
         assert {t.speaker for t in transcript.turns} <= {Speaker.AGENT, Speaker.CUSTOMER}
+
+
+def test_the_estimated_count_of_calls_matches_what_is_read(tmp_path: Path) -> None:
+    def call(number: int) -> dict[str, object]:
+        text = f"Hi, where is order HH-{number:05d}? " + "It was due last week. " * 20
+        return {"call_id": f"c-{number}", "turns": [{"role": "user", "content": text}]}
+
+    array = tmp_path / "calls.json"  # an array of calls large enough to be counted
+    array.write_text(json.dumps([call(n) for n in range(300)]), encoding="utf-8")
+    lines = tmp_path / "calls.jsonl"
+    lines.write_text("".join(json.dumps(call(n)) + "\n" for n in range(7)), encoding="utf-8")
+    misnamed = tmp_path / "lines.json"  # JSONL under a .json name, read line by line
+    misnamed.write_text(lines.read_text(encoding="utf-8") * 60, encoding="utf-8")
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(call(1)), encoding="utf-8")
+    pairs = tmp_path / "pairs.json"  # one conversation as [speaker, text] pairs
+    pairs.write_text(json.dumps([["customer", "Hello " * 20]] * 800), encoding="utf-8")
+    assert array.stat().st_size >= COUNTED_JSON_BYTES > single.stat().st_size
+    assert pairs.stat().st_size >= COUNTED_JSON_BYTES
+    for path in (array, lines, misnamed, single, pairs):
+        assert estimated_records(path) == len(read(path)), path.name
