@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,6 +28,7 @@ from callhandoff.store.bulk import chunks
 from callhandoff.store.records import (
     BookingRecord,
     CustomerRecord,
+    ItemRecord,
     OrderRecord,
     ProductRecord,
     booking_from,
@@ -44,26 +45,36 @@ _V = TypeVar("_V")
 #: more customers share identifies nobody (a switchboard, a placeholder number).
 SHARED_CONTACT_LIMIT = 20
 
+
+def _columns(table: sa.Table, record: type[Any], *keys: str) -> list[sa.Column[Any]]:
+    """The columns `record` is built from, and the `keys` a lookup groups its rows by: a
+    directory read skips what no record uses (time stamps of loading, search keys)."""
+    names = [f.name for f in fields(record) if f.name in table.c]
+    return [table.c[name] for name in dict.fromkeys([*names, *keys])]
+
+
+_ORDER_COLUMNS = _columns(orders, OrderRecord, "order_key", "order_digits")
+_CUSTOMER_COLUMNS = _columns(customers, CustomerRecord)
 # Orders by their id key, and orders by the digits of their id.
 _ORDERS_BY = {
-    column: sa.select(orders).where(
+    column: sa.select(*_ORDER_COLUMNS).where(
         orders.c.destination == sa.bindparam("destination"),
         orders.c[column].in_(sa.bindparam("values", expanding=True)),
     )
     for column in ("order_key", "order_digits")
 }
 _ITEMS = (
-    sa.select(order_items)
+    sa.select(*_columns(order_items, ItemRecord, "order_id"))
     .where(order_items.c.order_id.in_(sa.bindparam("order_ids", expanding=True)))
     .order_by(order_items.c.id)
 )
 _ORDERS_OF = (
-    sa.select(orders)
+    sa.select(*_ORDER_COLUMNS)
     .where(orders.c.customer_id == sa.bindparam("customer_id"))
     .order_by(orders.c.purchased_at.desc(), orders.c.order_id)
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
-_CUSTOMERS = sa.select(customers).where(
+_CUSTOMERS = sa.select(*_CUSTOMER_COLUMNS).where(
     customers.c.customer_id.in_(sa.bindparam("customer_ids", expanding=True))
 )
 
@@ -73,7 +84,7 @@ def _customers_by(column: str) -> sa.Select[tuple[object, ...]]:
     value (the first by customer id), so a value shared too widely is seen as such."""
     ranked = (
         sa.select(
-            customers,
+            *_CUSTOMER_COLUMNS,
             sa.func.row_number()
             .over(partition_by=customers.c[column], order_by=customers.c.customer_id)
             .label("nth"),
@@ -92,11 +103,11 @@ def _customers_by(column: str) -> sa.Select[tuple[object, ...]]:
 
 
 _CUSTOMERS_BY = {column: _customers_by(column) for column in ("phone", "email")}
-_BOOKING = sa.select(bookings).where(
+_BOOKING = sa.select(*_columns(bookings, BookingRecord)).where(
     bookings.c.destination == sa.bindparam("destination"),
     bookings.c.booking_key == sa.bindparam("key"),
 )
-_PRODUCTS = sa.select(products).where(
+_PRODUCTS = sa.select(*_columns(products, ProductRecord, "sku_key")).where(
     products.c.destination == sa.bindparam("destination"),
     products.c.sku_key.in_(sa.bindparam("keys", expanding=True)),
 )
