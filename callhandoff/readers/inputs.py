@@ -44,17 +44,20 @@ def estimated_records(file: Path) -> int:
     """A cheap count of the calls in one file, for the progress bar and for planning the
     run: a JSONL file's lines, a large `.json` array's records, else one."""
     kind = SUFFIXES.get(file.suffix.lower())
-    if kind == "jsonl":
-        with file.open("rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    if kind == "json" and file.stat().st_size >= COUNTED_JSON_BYTES:
-        data = file.read_bytes()
-        try:
-            value = json.loads(data)
-        except (ValueError, RecursionError):  # JSONL under a .json name, or unreadable
-            return max(data.count(b"\n"), 1)
-        if isinstance(value, list) and value and not is_pair_list(value):
-            return len(value)
+    try:
+        if kind == "jsonl":
+            with file.open("rb") as handle:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        if kind == "json" and file.stat().st_size >= COUNTED_JSON_BYTES:
+            data = file.read_bytes()
+            try:
+                value = json.loads(data)
+            except (ValueError, RecursionError):  # JSONL under a .json name, or unreadable
+                return max(data.count(b"\n"), 1)
+            if isinstance(value, list) and value and not is_pair_list(value):
+                return len(value)
+    except OSError:  # one call: reading it is where the run says why it cannot
+        return 1
     return 1
 
 

@@ -166,7 +166,7 @@ def test_a_large_routed_run_extracts_in_a_worker_process_beside_the_routing_one(
     assert "processing (offline)" in unrouted.output
 
 
-def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_output(
+def test_a_classifier_folder_without_a_classifier_is_refused_before_the_store_opens(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CALLHANDOFF_CLASSIFIER_PATH", str(workdir / "no-model"))
@@ -177,6 +177,21 @@ def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_ou
     assert not (workdir / "handoffs.jsonl").exists()
     assert "store:" not in result.output  # refused before the store is opened
     assert not (workdir / ".callhandoff").exists()
+
+
+def test_a_backend_the_worker_processes_cannot_build_stops_the_run_before_any_output(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = workdir / "damaged-model"
+    damaged.mkdir()
+    (damaged / "meta.json").write_text("{}", encoding="utf-8")
+    (damaged / "weights.npz").write_bytes(b"PK not really an archive")
+    monkeypatch.setenv("CALLHANDOFF_CLASSIFIER_PATH", str(damaged))
+    result = runner.invoke(app, ["process", "examples/", "--workers", "2", "--no-progress"])
+    assert result.exit_code == 2
+    assert "weights.npz is not a weights archive" in result.output  # said by a worker
+    assert "Traceback" not in result.output
+    assert not (workdir / "handoffs.jsonl").exists()
 
 
 def test_a_run_gives_the_garbage_collector_back_as_it_found_it(workdir: Path) -> None:

@@ -110,6 +110,7 @@ def test_the_shipped_model_knows_its_abstention_thresholds() -> None:
         ('{"vocabulary": [', b"", "cannot be read: meta.json: Expecting value"),
         ("{}", b"not an archive", "cannot be read: weights.npz is not a weights archive"),
         ("{}", None, "cannot be read: meta.json does not match its weights .*vocabulary"),
+        ('{"vocabulary": {}, "heads": null}', None, "meta.json does not match its weights"),
     ],
 )
 def test_a_classifier_folder_that_cannot_be_loaded_says_which_file_and_why(
@@ -124,4 +125,20 @@ def test_a_classifier_folder_that_cannot_be_loaded_says_which_file_and_why(
     elif meta is not None:
         shutil.copy(classifier_files()[1], folder / "weights.npz")
     with pytest.raises(ConfigError, match=problem):
+        ClassifierModel.load(folder)
+
+
+@pytest.mark.parametrize("damage", ["cut short", "empty", "one array, not an archive"])
+def test_a_damaged_weights_file_is_named_whatever_the_damage(tmp_path: Path, damage: str) -> None:
+    meta, weights = classifier_files()
+    folder = tmp_path / "classifier"
+    folder.mkdir()
+    shutil.copy(meta, folder / "meta.json")
+    data = weights.read_bytes()
+    with (folder / "weights.npz").open("wb") as target:
+        if damage == "cut short":  # an interrupted copy
+            target.write(data[: len(data) // 2])
+        elif damage == "one array, not an archive":
+            np.save(target, np.zeros(3, dtype=np.float32))
+    with pytest.raises(ConfigError, match=r"cannot be read: weights\.npz is not a weights archive"):
         ClassifierModel.load(folder)

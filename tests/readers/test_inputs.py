@@ -261,3 +261,16 @@ def test_the_estimated_count_of_calls_matches_what_is_read(tmp_path: Path) -> No
     assert pairs.stat().st_size >= COUNTED_JSON_BYTES
     for path in (array, lines, misnamed, single, pairs):
         assert estimated_records(path) == len(read(path)), path.name
+
+
+def test_a_file_that_cannot_be_read_is_left_to_the_reader_to_reject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    large = tmp_path / "calls.json"
+    large.write_text(json.dumps([{"turns": [["customer", "hi " * 40]]}] * 800), encoding="utf-8")
+
+    def refused(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    assert estimated_records(large) == 1  # no error before the run: the reader says why

@@ -139,6 +139,7 @@ def test_a_batch_reads_the_directory_in_as_many_statements_however_many_calls(
     with _statements(engine) as many:
         _together(engine, batch(60))
     assert len(many) == len(few)
+    assert not [sql for sql in many if "loaded_at" in sql]  # only what the records use
     with _statements(engine) as alone:
         _alone(engine, batch(60))
     assert len(alone) > 2 * len(many)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import itertools
 import json
 import operator
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,12 +109,15 @@ class ClassifierModel:
 
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise unreadable(f"{meta_path.name}: {exc}") from None
         try:
-            with np.load(weights_path, allow_pickle=False) as arrays:
+            loaded = np.load(weights_path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare array saved as .npz
+                raise ValueError("not an archive")
+            with loaded as arrays:
                 weights, bias = arrays["weights"], arrays["bias"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
             raise unreadable(f"{weights_path.name} is not a weights archive") from None
         try:
             return cls.from_arrays(
@@ -123,7 +128,7 @@ class ClassifierModel:
                 info=meta.get("info", {}),
                 correction_discount=meta.get("correction_discount", 0.35),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise unreadable(f"{meta_path.name} does not match its weights ({exc!r})") from None
 
     @classmethod

@@ -61,6 +61,12 @@ class UnfiredOutcomes:
         self._size = size
         self._kept: dict[tuple[str, str, int], tuple[Sequence[str], RuleOutcome]] = {}
 
+    def __eq__(self, other: object) -> bool:
+        """Caches never tell two policies apart (what they hold follows from the rules)."""
+        return isinstance(other, UnfiredOutcomes)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to every other cache
+
     def outcome(self, rule_id: str, decision: str, tests: Sequence[str]) -> RuleOutcome:
         """The outcome of rule `rule_id` (deciding `decision`) not firing on `tests`."""
         key = (rule_id, decision, id(tests))

@@ -215,6 +215,8 @@ def test_each_policy_keeps_its_own_trace_of_rules_that_did_not_fire(tmp_path: Pa
     assert (first.decision, first.fired) == ("note", False)
     assert unfired(reviewing).decision == "review"
     assert unfired(noting) is first  # a repeated call reuses its policy's entry
+    assert noting.unfired is not reviewing.unfired
+    assert load_policy() == load_policy()  # the caches do not tell policies apart
     assert unfired(reviewing).json_text() == (
         '{"rule":"watch_gold","decision":"review","fired":false,'
         '"tests":["loyalty_tier = silver, is gold: no"]}'
