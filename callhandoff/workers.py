@@ -22,7 +22,7 @@ from callhandoff.schema.result import CallResult
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
 from callhandoff.summarizer.base import ExtractionBackend
-from callhandoff.summarizer.factory import check_backend
+from callhandoff.summarizer.factory import build_backend, check_backend
 
 #: Transcripts sent to a worker at a time: large enough to amortise the hand-over.
 CHUNK = 32
@@ -93,8 +93,6 @@ class _Worker:
 def _start(settings_json: str) -> None:
     """Build the worker's backend. A failure is kept for `_ready` and `_run` to raise, so
     the caller gets it with its message instead of a pool broken by its initializer."""
-    from callhandoff.summarizer.factory import build_backend
-
     try:
         _Worker.settings = Settings.model_validate_json(settings_json)
         _Worker.backend = build_backend(_Worker.settings)

@@ -56,8 +56,8 @@ def estimated_records(file: Path) -> int:
                 return max(data.count(b"\n"), 1)
             if isinstance(value, list) and value and not is_pair_list(value):
                 return len(value)
-    except OSError:  # one call: reading it is where the run says why it cannot
-        return 1
+    except OSError:  # counted as one: reading it is where the run says why it cannot
+        pass
     return 1
 
 
