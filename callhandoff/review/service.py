@@ -209,7 +209,12 @@ class ReviewService:
             checks=_checks(Handoff.model_validate(context.handoff), outcome),
         )
         resolved = review_log.resolve(
-            self.engine, write, decision_write(routed), outbox_write(routed), self.clock()
+            self.engine,
+            write,
+            decision_write(routed),
+            outbox_write(routed),
+            self.clock(),
+            policy=self.router.policy_row,
         )
         sent = routed.action.action if routed.sendable else NO_ACTION
         return self._result(context, write, resolved.outbox_id, sent, queue)

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pydantic_core
-
 from callhandoff.routing.delivery.payloads import (
     NO_ACTION,
     REVIEW_ACTION,
@@ -29,13 +27,11 @@ from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.engine import Verdict, decide
 from callhandoff.routing.policy.facts import History, compute_facts
 from callhandoff.routing.policy.file import Policy
-from callhandoff.routing.policy.outcomes import trace_json
 from callhandoff.routing.policy.priority import compute_priority
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
-from callhandoff.store.writes import JsonText
 
 
 @dataclass(frozen=True)
@@ -49,19 +45,15 @@ class Routed:
     action: DestinationAction
     old_values: dict[str, Any] | None
     decision: Decision
-    notes: dict[str, Any]  # what the trace keeps besides the rules
+    #: what the trace says besides the rules: the store keeps these with the facts and the
+    #: policy, and `explain` decides the stored facts again for the rules
+    notes: dict[str, Any]
 
     @property
     def trace(self) -> dict[str, Any]:
         """Why: each rule (fired or not, its tests with the values they saw, its reason),
-        what was proposed, the thresholds, the policy file, the values an update replaces."""
+        what was proposed, the policy file, the values an update replaces."""
         return {"rules": [outcome.to_json() for outcome in self.verdict.trace], **self.notes}
-
-    def trace_json(self) -> JsonText:
-        """`trace` as JSON text, the same text `JsonText.of(self.trace)` gives."""
-        rules = trace_json(self.verdict.trace)
-        notes = pydantic_core.to_json(self.notes).decode()
-        return JsonText('{"rules":' + rules + ("," + notes[1:] if self.notes else "}"))
 
     @property
     def sendable(self) -> bool:
@@ -105,7 +97,6 @@ def decide_call(
     notes = {
         "by_default": verdict.by_default,
         "proposed": verdict.proposed.value if verdict.proposed else None,
-        "thresholds": policy.thresholds,
         "policy_source": policy.source,
         "old_values": built.old_values,
     }

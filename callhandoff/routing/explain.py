@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from callhandoff.exceptions import NotFoundError
+from callhandoff.routing.policy.engine import decide
+from callhandoff.routing.policy.file import policy_from_document
 from callhandoff.store.rows import CallHistory
 
 FINDINGS: dict[str, str] = {
@@ -50,9 +52,23 @@ def _match_lines(match: dict[str, Any] | None, thresholds: dict[str, Any]) -> li
     return lines
 
 
-def _rule_lines(trace: dict[str, Any], kind: str, show_all: bool) -> list[str]:
+def rule_trace(history: CallHistory) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The latest decision's rule-by-rule trace and its policy's thresholds: the stored facts
+    decided again under the stored policy (a decision stored before the store kept
+    policies has them in its trace). Empty when neither is kept."""
+    row = history.decision
+    if row is None:
+        return [], {}
+    if "rules" in row.trace:
+        return row.trace["rules"], row.trace.get("thresholds", {})
+    if history.policy is None:
+        return [], {}
+    policy = policy_from_document(history.policy.document, history.policy.source)
+    return [outcome.to_json() for outcome in decide(policy, row.facts).trace], policy.thresholds
+
+
+def _rule_lines(rules: list[dict[str, Any]], kind: str, show_all: bool) -> list[str]:
     lines: list[str] = []
-    rules = trace.get("rules", [])
     fired = [r for r in rules if r["fired"]]
     for rule in fired:
         reason = rule.get("reason") or {}
@@ -103,7 +119,7 @@ def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
         raise NotFoundError(f"call {call.call_id!r} has no decision yet")
     facts: dict[str, Any] = row.facts
     trace: dict[str, Any] = row.trace
-    thresholds = trace.get("thresholds", {})
+    rules, thresholds = rule_trace(history)
     kind = row.kind
     lines = [
         f"Call {call.call_id} ({call.destination}"
@@ -126,7 +142,10 @@ def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
     if trace.get("proposed") and kind == "review":
         lines.append(f"  Without the review rules this call would be: {trace['proposed']}.")
     lines += ["", "Match:", *_match_lines(row.match, thresholds), "", "Rules that fired:"]
-    lines.extend(_rule_lines(trace, kind, show_all))
+    if rules:
+        lines.extend(_rule_lines(rules, kind, show_all))
+    else:
+        lines.append(f"  (the store does not keep policy {row.policy_version}: no rule to show)")
     lines += ["", "Thresholds: " + ", ".join(f"{k} {v:g}" for k, v in sorted(thresholds.items()))]
     action = row.action or {}
     lines.append(

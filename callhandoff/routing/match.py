@@ -21,12 +21,8 @@ from sqlalchemy.engine import Connection
 
 from callhandoff.normalize import fold, id_key, name_key
 from callhandoff.routing.checks import store_findings
-from callhandoff.routing.match_types import (
-    CLOSED_STATUSES,
-    PRODUCT_INTENTS,
-    MatchOutcome,
-    MatchSettings,
-)
+from callhandoff.routing.match_types import CLOSED_STATUSES, PRODUCT_INTENTS, MatchOutcome
+from callhandoff.routing.policy.matching import MatchSettings
 from callhandoff.routing.said import Said, SaidValue, said_in, wanted
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.routing import FieldAgreement, MatchField, RecordMatch

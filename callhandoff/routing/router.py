@@ -22,17 +22,17 @@ from callhandoff.routing.decide import Routed, decide_call
 from callhandoff.routing.match import Matcher
 from callhandoff.routing.match_types import MatchOutcome
 from callhandoff.routing.policy.facts import History
-from callhandoff.routing.policy.file import Policy, load_policy
+from callhandoff.routing.policy.file import Policy, document_hash, load_policy
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.handoff import Handoff
 from callhandoff.schema.result import CallResult
 from callhandoff.schema.routing import Decision, DestinationAction, Reason, RecordMatch
 from callhandoff.schema.transcript import Transcript
 from callhandoff.settings import Settings
-from callhandoff.store import calls, history
+from callhandoff.store import calls, history, policies
 from callhandoff.store.db import open_store
 from callhandoff.store.lookup import DirectoryLookup
-from callhandoff.store.rows import DecisionRow
+from callhandoff.store.rows import DecisionRow, PolicyRow
 from callhandoff.store.writes import (
     HANDOFF_KEYS,
     DecisionWrite,
@@ -68,7 +68,11 @@ class Router:
     ) -> None:
         self.engine = engine
         self.policy = policy or load_policy()
-        self.policy_version = self.policy.content_hash()
+        document = self.policy.document()
+        self.policy_version = document_hash(document)
+        #: the policy as the store keeps it, under the version every decision records
+        self.policy_row = PolicyRow(self.policy_version, self.policy.source, document)
+        self._policy_kept = False  # by a committed batch of this router
         self.matcher = Matcher(DirectoryLookup(), self.policy.matching, tuple(regions))
         self.clock = clock
 
@@ -115,7 +119,11 @@ class Router:
         for attempt in range(2):
             try:
                 with self.engine.begin() as connection:
-                    return self._route_batch(connection, batch)
+                    if not self._policy_kept:
+                        policies.keep_policy(connection, self.policy_row, self.clock())
+                    routed = self._route_batch(connection, batch)
+                self._policy_kept = True
+                return routed
             except sa.exc.IntegrityError:
                 if attempt == 1:
                     raise
@@ -301,7 +309,7 @@ def decision_write(routed: Routed) -> DecisionWrite:
         policy_version=routed.decision.policy_version,
         match=routed.match.model_dump(mode="json"),  # the review queue's columns read it
         facts=JsonText.of(routed.facts),
-        trace=routed.trace_json(),
+        trace=JsonText.of(routed.notes),  # the rules: `explain` decides the facts again
         action=JsonText(routed.action.model_dump_json()),
         priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
     )

@@ -1,4 +1,5 @@
-"""A routed call as stored: the call, its latest decision, its outbox rows and reviews."""
+"""A routed call as stored: the call, its latest decision and the policy it was made under,
+its outbox rows and reviews."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import NotFoundError
+from callhandoff.store.policies import policy_of
 from callhandoff.store.retention import purged_versions
 from callhandoff.store.rows import CallHistory, CallRow, DecisionRow, OutboxRow, ReviewRow
 from callhandoff.store.tables import (
@@ -61,6 +63,7 @@ def call_history(engine: Engine, call_id: str) -> CallHistory:
         return CallHistory(
             call=CallRow.from_row(call),
             decision=DecisionRow.from_row(decision) if decision is not None else None,
+            policy=policy_of(connection, decision["policy_version"]) if decision else None,
             outbox=[OutboxRow.from_row(r) for r in sent],
             reviews=[ReviewRow.from_row(r) for r in reviews],
             purged=purged_versions(connection, call_id),

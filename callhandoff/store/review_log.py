@@ -20,7 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.exceptions import ReviewConflictError
 from callhandoff.store import calls as call_store
-from callhandoff.store.rows import ReviewAction, ReviewActionRow, ReviewRow, ReviewState
+from callhandoff.store.policies import keep_policy
+from callhandoff.store.rows import (
+    PolicyRow,
+    ReviewAction,
+    ReviewActionRow,
+    ReviewRow,
+    ReviewState,
+)
 from callhandoff.store.tables import (
     review_actions,
     review_field_checks,
@@ -129,10 +136,17 @@ def resolve(
     decision: DecisionWrite,
     send: OutboxWrite | None,
     now: datetime,
+    *,
+    policy: PolicyRow | None = None,
 ) -> Resolved:
-    """Apply a reviewer's action atomically, or raise ReviewConflictError saying why not."""
+    """Apply a reviewer's action atomically, or raise ReviewConflictError saying why not.
+
+    `policy` is the policy a new decision was made under, kept with it when the store
+    does not have it yet (None: the decision keeps a stored decision's policy)."""
     state = ReviewState.REJECTED if write.action is ReviewAction.REJECT else ReviewState.APPROVED
     with engine.begin() as connection:
+        if policy is not None:
+            keep_policy(connection, policy, now)
         row = _current(connection, write.item_id)
         updated = connection.execute(
             sa.update(review_items)

@@ -190,11 +190,21 @@ class ReviewActionRow:
 
 
 @dataclass(frozen=True)
+class PolicyRow:
+    """One `policies` row: an effective policy as JSON, under the version decisions record."""
+
+    version: str
+    source: str
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CallHistory:
     """Everything the store keeps about one call, for `callhandoff explain`."""
 
     call: CallRow
     decision: DecisionRow | None
+    policy: PolicyRow | None = None  # the decision's policy, when the store keeps it
     outbox: list[OutboxRow] = field(default_factory=list)
     reviews: list[ReviewRow] = field(default_factory=list)
     purged: dict[int, datetime] = field(default_factory=dict)  # version -> when purged

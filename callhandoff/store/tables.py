@@ -382,3 +382,14 @@ destination_health = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# --- m0007_policies: the policies decisions were made under --------------------------------
+
+policies = sa.Table(
+    "policies",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from callhandoff.exceptions import InvalidEditError, ReviewConflictError, ReviewError
+from callhandoff.review.service import ReviewService
+from callhandoff.routing.explain import explain_call
+from callhandoff.settings import Settings
+from callhandoff.store.db import open_store
+from callhandoff.store.history import call_history
 from callhandoff.store.review_queue import QueueFilter
 from callhandoff.store.rows import OutboxState, ReviewState
 from tests.review.helpers import (
@@ -181,3 +187,21 @@ def test_processing_the_calls_again_keeps_the_reviewers_decision(store_url: str)
     assert latest_decision(svc, REFUND)["kind"] == "create"
     assert len(outbox_rows(svc, REFUND)) == 1
     assert item_row(svc, REFUND)["state"] == ReviewState.APPROVED
+
+
+def test_an_approval_under_a_changed_policy_is_explained_by_that_policy(
+    store_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "rules:\n  - id: watch_refunds\n    decision: note\n"
+        "    message: A refund call.\n    when: {intent: refund}\n",
+        encoding="utf-8",
+    )
+    engine = open_store(store_url)
+    svc = ReviewService(engine, Settings(database_url=store_url, policy_path=path))
+    svc.approve(item_of(svc, REFUND), "Alice", 1)
+    assert latest_decision(svc, REFUND)["policy_version"] == svc.router.policy_version
+    text = explain_call(call_history(engine, REFUND))
+    assert f"(policy {svc.router.policy_version} from default_policy.yaml + {path})" in text
+    assert "* watch_refunds -> note (note)" in text

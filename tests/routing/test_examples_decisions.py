@@ -7,6 +7,7 @@ policy and the demo data together, independently of any extraction backend.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from sqlalchemy.engine import Engine
 
 from callhandoff.readers import iter_inputs
 from callhandoff.routing.directory.files import read_directory
+from callhandoff.routing.explain import rule_trace
+from callhandoff.routing.policy.facts import History
 from callhandoff.routing.router import Router
 from callhandoff.schema import (
     Caller,
@@ -39,6 +42,7 @@ from callhandoff.schema.enums import (
     RiskFlag,
 )
 from callhandoff.store.directory import load_directory
+from callhandoff.store.history import call_history
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -184,7 +188,8 @@ def test_every_example_call_gets_the_expected_decision(
     demo: tuple[Engine, list[Transcript]],
 ) -> None:
     engine, transcripts = demo
-    router = Router(engine)
+    now = datetime.now(UTC)
+    router = Router(engine, clock=lambda: now)
     wanted = _handoffs()
     got: dict[str, str] = {}
     expected: dict[str, str] = {}
@@ -201,6 +206,8 @@ def test_every_example_call_gets_the_expected_decision(
             meta=ExtractionMeta(backend="hand"),
             **fields,
         )
+        with engine.connect() as connection:
+            seen = router.decide(connection, handoff, transcript, History(), now)
         result = router.route(
             CallResult(
                 call_id=transcript.call_id,
@@ -211,5 +218,8 @@ def test_every_example_call_gets_the_expected_decision(
         )
         assert result.decision is not None
         got[transcript.call_id] = result.decision.kind.value
+        # `explain` decides the stored facts again: the rules routing saw, test by test
+        rules, _ = rule_trace(call_history(engine, transcript.call_id))
+        assert rules == seen.trace["rules"]
     assert len(got) == 12
     assert got == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from callhandoff.exceptions import NotFoundError
@@ -12,6 +13,7 @@ from callhandoff.routing.explain import explain_call as render
 from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
 from callhandoff.store.history import call_history
+from callhandoff.store.tables import decisions, policies
 from tests.routing.helpers import REFERENCE, make_call
 
 
@@ -83,3 +85,71 @@ rules:
     assert "* allow_delivery_questions -> allow (allow)" in text
     assert "Delivery questions go ahead." in text
     assert "[review_identity_disagreement]" not in text
+
+
+def test_explain_shows_the_rules_of_the_policy_that_decided_after_the_file_changed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "thresholds: {match_confidence: 0.6}\n"
+        "rules:\n  - id: watch_delivery\n    decision: note\n"
+        "    message: Delivery call.\n    when: {intent: delivery_issue}\n",
+        encoding="utf-8",
+    )
+    deciding = load_policy(path)
+    router = Router(engine, deciding, clock=lambda: REFERENCE)
+    call = make_call("x-4", intent="delivery_issue", order_id="A-100101")
+    router.route(call.result(), call.transcript)
+    path.write_text("thresholds: {match_confidence: 0.99}\n", encoding="utf-8")
+    Router(engine, load_policy(path), clock=lambda: REFERENCE).route(
+        make_call("x-5").result(), make_call("x-5").transcript
+    )  # a later run under the changed file
+
+    text = explain_call(engine, "x-4", show_all=True)
+    assert f"(policy {deciding.content_hash()} from default_policy.yaml + {path})" in text
+    assert "* watch_delivery -> note (note)" in text
+    assert "intent = delivery_issue, is delivery_issue: yes" in text
+    assert "match_confidence 0.6," in text and "0.99" not in text
+    history = call_history(engine, "x-4")
+    assert history.decision is not None and "rules" not in history.decision.trace
+
+
+def test_a_decision_stored_with_its_rules_is_explained_from_them(
+    router: Router, engine: Engine
+) -> None:
+    """Stores written before the store kept policies hold each decision's rules."""
+    call = make_call("x-6", intent="delivery_issue", order_id="A-100101")
+    router.route(call.result(), call.transcript)
+    old_trace = {
+        "rules": [
+            {
+                "rule": "old_rule",
+                "decision": "create",
+                "fired": True,
+                "tests": ["intent = delivery_issue, is delivery_issue: yes"],
+                "reason": {"code": "old_rule", "message": "An old rule fired."},
+            }
+        ],
+        "thresholds": {"match_confidence": 0.5},
+        "policy_source": "old.yaml",
+    }
+    with engine.begin() as connection:
+        connection.execute(sa.update(decisions).values(trace=old_trace))
+        connection.execute(sa.delete(policies))
+    text = explain_call(engine, "x-6")
+    assert "* old_rule -> create (decides)" in text
+    assert "An old rule fired." in text
+    assert "Thresholds: match_confidence 0.5" in text
+
+
+def test_explain_says_so_when_the_store_does_not_keep_the_policy(
+    router: Router, engine: Engine
+) -> None:
+    call = make_call("x-7", intent="delivery_issue", order_id="A-100101")
+    router.route(call.result(), call.transcript)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(policies))
+    text = explain_call(engine, "x-7")
+    assert f"the store does not keep policy {router.policy_version}: no rule to show" in text
+    assert "Decision: CREATE" in text

@@ -6,20 +6,46 @@ decision earliest in `precedence` (default review > skip > update > create)
 wins, and every fired rule with that decision contributes one reason: a stable
 machine code and one human sentence. When no deciding rule fires, the policy's
 `default` applies (review: never silently drop an actionable call). The full
-trace (each rule, whether it fired, each test with the values it saw) is kept
-so `callhandoff explain` can say why.
+trace (each rule, whether it fired, each test with the values it saw) comes with
+the verdict. The store keeps the facts and the policy rather than the trace:
+`callhandoff explain` decides the stored facts again to say why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
-from callhandoff.routing.policy.outcomes import RuleOutcome
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.schema.routing import Reason
+
+
+class RuleOutcome(NamedTuple):
+    """One rule's evaluation, for the trace (a tuple: a call builds one per rule)."""
+
+    rule_id: str
+    decision: str
+    fired: bool
+    tests: Sequence[str]
+    suppressed_by: str | None = None
+    reason: Reason | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for `explain`; `suppressed_by` and `reason` only when there is one
+        (readers take a missing key as none)."""
+        shown: dict[str, Any] = {
+            "rule": self.rule_id,
+            "decision": self.decision,
+            "fired": self.fired,
+            "tests": list(self.tests),
+        }
+        if self.suppressed_by is not None:
+            shown["suppressed_by"] = self.suppressed_by
+        if self.reason is not None:
+            shown["reason"] = self.reason.model_dump()
+        return shown
 
 
 @dataclass
@@ -53,7 +79,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     notes: list[Reason] = []
     for rule, fired, tests in evaluated:
         if not fired:
-            trace.append(policy.unfired.outcome(rule.id, rule.decision, tests))
+            trace.append(RuleOutcome(rule.id, rule.decision, False, tests))
             continue
         blocked = suppressed.get(rule.id)
         reason = _reason(rule, facts, policy)

@@ -21,10 +21,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError
-from callhandoff.routing.match_types import MatchSettings
 from callhandoff.routing.policy.conditions import Condition, compile_condition
+from callhandoff.routing.policy.matching import MatchSettings
 from callhandoff.routing.policy.messages import Message
-from callhandoff.routing.policy.outcomes import UnfiredOutcomes
 from callhandoff.schema.enums import DecisionKind
 
 RuleDecision = Literal["create", "update", "review", "skip", "allow", "note"]
@@ -88,17 +87,24 @@ class Policy(BaseModel):
     source: str = Field(default="embedded default", exclude=True)
     compiled: dict[str, Condition] = Field(default_factory=dict, exclude=True)
     messages: dict[str, Message] = Field(default_factory=dict, exclude=True)
-    #: the trace entries of rules that did not fire, kept for the calls that repeat them
-    unfired: UnfiredOutcomes = Field(default_factory=UnfiredOutcomes, exclude=True)
+
+    def document(self) -> dict[str, Any]:
+        """The effective policy as JSON: what the store keeps (`policy_from_document`)."""
+        return self.model_dump(mode="json")
 
     def content_hash(self) -> str:
         """Short SHA-256 of the effective policy: the `policy_version` of every decision."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return document_hash(self.document())
 
     def active_rules(self) -> list[Rule]:
         """The enabled rules, in file order."""
         return [rule for rule in self.rules if rule.enabled]
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """`Policy.content_hash` of the policy whose `document()` this is."""
+    blob = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def _construct_mapping(loader: Any, node: Any) -> dict[str, Any]:
@@ -229,6 +235,11 @@ def _finish(data: dict[str, Any], source: str) -> Policy:
                 raise ConfigError(f"{where}: suppresses unknown rule {target!r}")
     policy.messages[DEFAULT_MESSAGE] = Message.compile(policy.default.message, policy.thresholds)
     return policy
+
+
+def policy_from_document(document: dict[str, Any], source: str) -> Policy:
+    """The policy a `Policy.document()` describes (as the store keeps it), ready to decide."""
+    return _finish(dict(document), source)
 
 
 def _default_data() -> dict[str, Any]:
