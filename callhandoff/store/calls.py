@@ -184,7 +184,6 @@ def _review_row(
         "reason_codes": review.reason_codes,
         "destination": review.destination,
         "urgency": review.urgency,
-        "payload": review.payload,
         "created_at": now,
         "updated_at": now,
         "version": 1,

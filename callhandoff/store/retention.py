@@ -6,17 +6,19 @@
   destination, store, channel, start time and links stay; the caller-ID number
   goes) and changes its content hash, so the same call sent again later is a new
   version as usual;
-- in the version's extraction, the review payload of its review items, the handoff
-  of their audit rows and the payload of its outbox rows, replaces every evidence
-  quote, the summary, the next step, the values the grounding check dropped and the
-  free-text fields (the agent's promise, workflow and damage descriptions, an
-  injection attempt) by `[transcript purged]`;
+- in the version's extraction, the action of its decisions (a review item's card is
+  its decision's action), the handoff of its review items' audit rows and the
+  payload of its outbox rows, replaces every evidence quote, the summary, the next
+  step, the values the grounding check dropped and the free-text fields (the
+  agent's promise, workflow and damage descriptions, an injection attempt) by
+  `[transcript purged]`;
 - stamps `purged_at` on the version, its extraction and its review items.
 
 Kept: the call, its versions' numbers and dates, decisions with their reasons,
-match and rule trace, the values extracted (ids, names, intents, flags, changes),
-outbox rows with their state and attempts, and the review audit trail (who did
-what, when, and the changes made). `dry_run` counts without changing anything.
+match, facts and policy (so the rule trace), the values extracted (ids, names,
+intents, flags, changes), outbox rows with their state and attempts, and the review
+audit trail (who did what, when, and the changes made). `dry_run` counts without
+changing anything.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from callhandoff.store.tables import (
+    decisions,
     extractions,
     outbox,
     review_actions,
@@ -194,7 +197,10 @@ def _purge_versions(connection: Connection, ids: list[int], now: datetime) -> No
         )
     stamp = {"purged_at": now}
     _rewrite(connection, extractions, "handoff", extractions.c.version_id.in_(ids), stamp)
-    _rewrite(connection, review_items, "payload", review_items.c.version_id.in_(ids), stamp)
+    connection.execute(
+        sa.update(review_items).where(review_items.c.version_id.in_(ids)).values(**stamp)
+    )
+    _rewrite(connection, decisions, "action", decisions.c.version_id.in_(ids), {})
     audited = review_actions.c.item_id.in_(_items_of(ids))
     _rewrite(connection, review_actions, "handoff", audited, {})
     _rewrite(connection, outbox, "payload", outbox.c.version_id.in_(ids), {})

@@ -210,7 +210,8 @@ def page(
 ) -> list[QueueRow]:
     """Page `number` (0-based) of the open items matching `wanted`, in queue order."""
     query = (
-        sa.select(review_items)
+        sa.select(review_items, decisions.c.action)
+        .join(decisions, decisions.c.id == review_items.c.decision_id)
         .where(*_conditions(wanted, now))
         .order_by(*_ORDER)
         .limit(size)
@@ -221,7 +222,7 @@ def page(
 
 
 def _queue_row(row: RowMapping) -> QueueRow:
-    card = (row["payload"] or {}).get("card") or {}
+    card = ((row["action"] or {}).get("payload") or {}).get("card") or {}
     return QueueRow(
         id=row["id"],
         call_id=row["call_id"],

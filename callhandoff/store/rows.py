@@ -133,7 +133,6 @@ class ReviewRow:
     reason_codes: list[str]
     destination: str
     urgency: str
-    payload: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     reviewer: str | None

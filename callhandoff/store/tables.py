@@ -190,7 +190,7 @@ review_items = sa.Table(
     sa.Column("reason_codes", sa.JSON, nullable=False),
     sa.Column("destination", sa.String(20), nullable=False),
     sa.Column("urgency", sa.String(10), nullable=False),
-    sa.Column("payload", sa.JSON, nullable=False),
+    # the card and proposed action: the decision's `action` (m0008_review_card)
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("reviewer", sa.String(200)),

@@ -66,6 +66,8 @@ class ReviewWrite:
     destination: str
     reason_codes: list[str]
     urgency: str
+    #: the proposed action's payload: the queue's columns read its card (the store keeps
+    #: it once, as the decision's action)
     payload: dict[str, Any]
 
 

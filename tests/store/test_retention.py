@@ -105,12 +105,26 @@ def test_a_purge_removes_the_words_of_old_calls_and_marks_them(store_url: str) -
             assert handoff.request.intent is not None  # the values stay
         else:
             assert PURGED not in json.dumps(row["handoff"]) and row["purged_at"] is None
-    for item in _rows(engine, review_items, review_items.c.call_id.in_(OLD)):
-        assert item["payload"]["card"]["summary"] == PURGED and item["purged_at"] == NOW
-        assert set(_quotes(item["payload"])) <= {PURGED}
-    # decisions, the calls and outbox states are exactly as they were
+    items = _rows(engine, review_items, review_items.c.call_id.in_(OLD))
+    assert items and all(item["purged_at"] == NOW for item in items)
+    cards = {item["decision_id"] for item in items}
+    for decision in _rows(engine, decisions):
+        old = next(d for d in before["decisions"] if d["id"] == decision["id"])
+        purged = decision["version_id"] in {v["id"] for v in old_versions}
+        # the decision stays, its action loses the words (a review item's card is in it)
+        assert {k: v for k, v in decision.items() if k != "action"} == {
+            k: v for k, v in old.items() if k != "action"
+        }
+        assert (decision["action"] != old["action"]) == (
+            purged and PURGED in json.dumps(decision["action"])
+        )
+        if decision["id"] in cards:
+            assert decision["action"]["payload"]["card"]["summary"] == PURGED
+            assert set(_quotes(decision["action"])) <= {PURGED}
+        if not purged:
+            assert PURGED not in json.dumps(decision["action"])
+    # the calls and outbox states are exactly as they were
     assert _rows(engine, calls) == before["calls"]
-    assert _rows(engine, decisions) == before["decisions"]
     after = _rows(engine, outbox)
     assert [(r["id"], r["state"], r["attempts"]) for r in after] == [
         (r["id"], r["state"], r["attempts"]) for r in before["outbox"]

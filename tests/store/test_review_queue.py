@@ -23,6 +23,15 @@ def test_an_older_store_gets_queue_columns_and_reason_rows(
     copy = tmp_path / "old.db"
     shutil.copyfile(store_template, copy)
     with sa.create_engine(f"sqlite:///{copy}").begin() as connection:  # as before m0006
+        connection.execute(  # the card each item kept until m0008
+            sa.text("ALTER TABLE review_items ADD COLUMN payload JSON NOT NULL DEFAULT '{}'")
+        )
+        connection.execute(
+            sa.text(
+                "UPDATE review_items SET payload = (SELECT json_extract(d.action, '$.payload') "
+                "FROM decisions d WHERE d.id = review_items.decision_id)"
+            )
+        )
         connection.execute(sa.text("DROP TABLE review_field_checks"))
         connection.execute(sa.text("DROP TABLE review_actions"))
         connection.execute(sa.text("DROP TABLE review_item_reasons"))
@@ -30,13 +39,16 @@ def test_an_older_store_gets_queue_columns_and_reason_rows(
         for column in ("version", "claimed_by", "claimed_until", "priority_score", "intent",
                        "search_text"):  # fmt: skip
             connection.execute(sa.text(f"ALTER TABLE review_items DROP COLUMN {column}"))
-        connection.execute(sa.text("DELETE FROM _migrations WHERE name = 'm0006_review'"))
+        connection.execute(
+            sa.text("DELETE FROM _migrations WHERE name IN ('m0006_review', 'm0008_review_card')")
+        )
     engine = open_store(f"sqlite:///{copy}")
-    assert "m0006_review" in applied_migrations(engine)
+    assert {"m0006_review", "m0008_review_card"} <= set(applied_migrations(engine))
     counts = review_queue.counts(engine, QueueFilter(), NOW)
     assert counts.total == 11 and counts.by_reason["review_money_change"] == 5
     top = review_queue.page(engine, QueueFilter(), NOW, number=0, size=1)[0]
     assert (top.call_id, top.priority_score, top.version) == ("dn-2025-03-0006", 65, 1)
+    assert top.caller and top.summary  # from the card, now read from the item's decision
 
 
 def test_filters_combine_and_search_finds_ids_however_written(store_url: str) -> None:
