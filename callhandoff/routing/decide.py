@@ -125,9 +125,8 @@ def approved_verdict(verdict: Verdict, reviewer: str) -> Verdict:
     kind = verdict.proposed
     reasons = [
         outcome.reason
-        for outcome in verdict.trace
-        if outcome.fired
-        and outcome.suppressed_by is None
+        for outcome in verdict.fired
+        if outcome.suppressed_by is None
         and outcome.decision == kind.value
         and outcome.reason is not None
     ]
@@ -139,4 +138,12 @@ def approved_verdict(verdict: Verdict, reviewer: str) -> Verdict:
             f"(review reasons: {overridden}).",
         )
     )
-    return Verdict(kind, reasons, verdict.trace, verdict.proposed, verdict.by_default)
+    return Verdict(
+        kind,
+        reasons,
+        verdict.fired,
+        verdict.proposed,
+        verdict.by_default,
+        policy=verdict.policy,
+        facts=verdict.facts,
+    )

@@ -205,9 +205,15 @@ class Condition:
     parts: tuple[_Test | _Not | _Group, ...]
     facts: tuple[str, ...] = ()
     _memo: FactMemo[tuple[bool, tuple[str, ...]]] = field(init=False, compare=False, repr=False)
+    _holds: Callable[[Mapping[str, Any]], bool] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_memo", FactMemo(self.facts))
+        object.__setattr__(self, "_holds", _predicate(self.parts))
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """Whether the condition holds, without its trace: what deciding a call needs."""
+        return self._holds(facts)
 
     def check(self, facts: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
         """`evaluate`, answered from the memo when these values were seen before."""
@@ -259,6 +265,35 @@ class _Not:
 class _Group:
     kind: str  # any / all
     items: tuple[Condition, ...]
+
+
+def _predicate(parts: tuple[_Test | _Not | _Group, ...]) -> Callable[[Mapping[str, Any]], bool]:
+    """`Condition.evaluate(facts)[0]` without the trace: the same tests (`_Test.holds`),
+    stopping at the first part that does not hold."""
+    checks = [_part_predicate(part) for part in parts]
+    if len(checks) == 1:
+        return checks[0]
+
+    def every(facts: Mapping[str, Any]) -> bool:
+        for check in checks:  # noqa: SIM110 (a generator in all() costs more, every call)
+            if not check(facts):
+                return False
+        return True
+
+    return every
+
+
+def _part_predicate(part: _Test | _Not | _Group) -> Callable[[Mapping[str, Any]], bool]:
+    if isinstance(part, _Test):
+        fact, test = part.fact, part.holds
+        return lambda facts: test(facts.get(fact))
+    if isinstance(part, _Not):
+        inner = part.condition.holds
+        return lambda facts: not inner(facts)
+    items = [item.holds for item in part.items]
+    if part.kind == "any":
+        return lambda facts: any(item(facts) for item in items)
+    return lambda facts: all(item(facts) for item in items)
 
 
 def _leaf(fact: str, op: str, expected: Any) -> _Test:

@@ -5,16 +5,18 @@ they name; `note` rules only annotate. Among the deciding rules that fired, the
 decision earliest in `precedence` (default review > skip > update > create)
 wins, and every fired rule with that decision contributes one reason: a stable
 machine code and one human sentence. When no deciding rule fires, the policy's
-`default` applies (review: never silently drop an actionable call). The full
-trace (each rule, whether it fired, each test with the values it saw) comes with
-the verdict. The store keeps the facts and the policy rather than the trace:
-`callhandoff explain` decides the stored facts again to say why.
+`default` applies (review: never silently drop an actionable call). Deciding asks
+each condition only whether it holds; the full trace (each rule, whether it fired,
+each test with the values it saw) is evaluated when the verdict's `trace` is first
+read. The store keeps the facts and the policy rather than the trace: `callhandoff
+explain` decides the stored facts again to say why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
@@ -48,15 +50,47 @@ class RuleOutcome(NamedTuple):
         return shown
 
 
-@dataclass
+@dataclass(eq=False)
 class Verdict:
-    """The decision, its reasons, and what would happen without the review rules."""
+    """The decision, its reasons, and what would happen without the review rules.
+
+    `fired` holds the outcomes of the rules that fired; `trace` adds every other rule
+    of the policy with the tests it saw, evaluated when first asked for (routing
+    stores the facts instead, and `explain` asks).
+    """
 
     kind: DecisionKind
     reasons: list[Reason]
-    trace: list[RuleOutcome] = field(default_factory=list)
+    fired: list[RuleOutcome] = field(default_factory=list)
     proposed: DecisionKind | None = None
     by_default: bool = False
+    policy: Policy | None = field(default=None, repr=False)
+    facts: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @cached_property
+    def trace(self) -> list[RuleOutcome]:
+        """Every enabled rule's outcome in policy order: fired or not, with its tests."""
+        if self.policy is None or self.facts is None:
+            return list(self.fired)
+        fired = {outcome.rule_id: outcome for outcome in self.fired}
+        compiled, facts = self.policy.compiled, self.facts
+        return [
+            fired.get(rule.id)
+            or RuleOutcome(rule.id, rule.decision, False, compiled[rule.id].check(facts)[1])
+            for rule in self.policy.active_rules()
+        ]
+
+    def __eq__(self, other: object) -> bool:
+        """The same decision, reasons, fired rules and proposal (whatever policy object)."""
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return (self.kind, self.reasons, self.fired, self.proposed, self.by_default) == (
+            other.kind,
+            other.reasons,
+            other.fired,
+            other.proposed,
+            other.by_default,
+        )
 
 
 def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
@@ -65,22 +99,17 @@ def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
 
 def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     """Apply every rule of `policy` to `facts` and pick the decision by precedence."""
-    evaluated: list[tuple[Rule, bool, Sequence[str]]] = []
+    fired_rules = [rule for rule in policy.active_rules() if policy.compiled[rule.id].holds(facts)]
     suppressed: dict[str, str] = {}
-    for rule in policy.active_rules():
-        fired, seen = policy.compiled[rule.id].check(facts)
-        evaluated.append((rule, fired, seen))
-        if fired and rule.decision == "allow":
+    for rule in fired_rules:
+        if rule.decision == "allow":
             for target in rule.suppresses:
                 suppressed.setdefault(target, rule.id)
 
-    trace: list[RuleOutcome] = []
+    fired: list[RuleOutcome] = []
     by_kind: dict[DecisionKind, list[Reason]] = {}
     notes: list[Reason] = []
-    for rule, fired, tests in evaluated:
-        if not fired:
-            trace.append(RuleOutcome(rule.id, rule.decision, False, tests))
-            continue
+    for rule in fired_rules:
         blocked = suppressed.get(rule.id)
         reason = _reason(rule, facts, policy)
         if blocked is None:
@@ -88,7 +117,8 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
                 notes.append(reason)
             elif rule.decision != "allow":
                 by_kind.setdefault(DecisionKind(rule.decision), []).append(reason)
-        trace.append(RuleOutcome(rule.id, rule.decision, True, tests, blocked, reason))
+        tests = policy.compiled[rule.id].check(facts)[1]
+        fired.append(RuleOutcome(rule.id, rule.decision, True, tests, blocked, reason))
 
     winner = next((kind for kind in policy.precedence if kind in by_kind), None)
     proposed = next(
@@ -97,5 +127,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
     if winner is None:
         default = policy.default
         reason = Reason(code=default.code, message=policy.messages[DEFAULT_MESSAGE].render(facts))
-        return Verdict(default.decision, [reason, *notes], trace, proposed, by_default=True)
-    return Verdict(winner, [*by_kind[winner], *notes], trace, proposed)
+        return Verdict(
+            default.decision, [reason, *notes], fired, proposed, True, policy=policy, facts=facts
+        )
+    return Verdict(winner, [*by_kind[winner], *notes], fired, proposed, policy=policy, facts=facts)
