@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from callhandoff.store.rows import PolicyRow
@@ -23,6 +22,9 @@ _POLICY = sa.select(policies.c.version, policies.c.source, policies.c.document).
 
 def keep_policy(connection: Connection, policy: PolicyRow, now: datetime) -> None:
     """Keep `policy` under its version (a version kept already is left as it is)."""
+    # imported here: reading a policy (`explain`) loads neither dialect's insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
     insert = dialect.insert(policies).values(
         version=policy.version, source=policy.source, document=policy.document, created_at=now

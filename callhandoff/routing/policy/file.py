@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError
@@ -113,9 +113,15 @@ def _construct_mapping(loader: Any, node: Any) -> dict[str, Any]:
     return mapping
 
 
-#: A safe loader that remembers the line of every mapping under the `__line__` key.
-_LineLoader: Any = type("_LineLoader", (yaml.SafeLoader,), {})
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@cache
+def _line_loader() -> Any:
+    """A safe YAML loader that remembers the line of every mapping under `__line__` (built
+    on first use: deciding again under a stored policy, as `explain` does, reads no YAML)."""
+    import yaml
+
+    loader: Any = type("_LineLoader", (yaml.SafeLoader,), {})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return loader
 
 
 def _strip_lines(value: Any) -> Any:
@@ -127,8 +133,10 @@ def _strip_lines(value: Any) -> Any:
 
 
 def _read_yaml(text: str, source: str) -> dict[str, Any]:
+    import yaml
+
     try:
-        document = yaml.load(text, Loader=_LineLoader)
+        document = yaml.load(text, Loader=_line_loader())
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ConfigError(f"{source}:{line}: invalid YAML: {exc.problem}") from exc
