@@ -46,7 +46,7 @@ def build_store(folder: Path, pending: int) -> str:
         review_items,
         transcript_versions,
     )
-    from callhandoff.store.writes import Prior, ReviewWrite, RoutingWrite
+    from callhandoff.store.writes import HANDOFF_KEYS, Prior, ReviewWrite, RoutingWrite
 
     env = {**os.environ, "CALLHANDOFF_DATA_DIR": str(folder)}
     env.pop("CALLHANDOFF_DATABASE_URL", None)
@@ -79,16 +79,17 @@ def build_store(folder: Path, pending: int) -> str:
             call_id = f"{row['call_id']}-copy{number:05d}"
             transcript = {**row["transcript"], "call_id": call_id}
             handoff = {**row["handoff"], "call_id": call_id}
+            keys = {part: handoff.get(part) or {} for part in HANDOFF_KEYS}
             write = RoutingWrite(
                 call_id=call_id, destination=row["destination"], store=None,
                 content_hash=f"{number:064d}", source=None, transcript=transcript,
-                handoff=handoff, kind=row["kind"], reasons=row["reasons"],
+                handoff=handoff, handoff_keys=keys, kind=row["kind"], reasons=row["reasons"],
                 idempotency_key=f"{call_id}:review_queue", policy_version=row["policy_version"],
                 match=row["match"], facts=row["facts"], trace=row["trace"], action=row["action"],
                 priority=row["priority"],
                 review=ReviewWrite(destination=row["destination"],
                                    reason_codes=row["reason_codes"], urgency=row["urgency"],
-                                   payload=row["payload"]),
+                                   payload=row["action"]["payload"]),
             )  # fmt: skip
             save_routing(connection, write, Prior(), now - timedelta(minutes=rng.randint(0, 10080)))
     engine.dispose()

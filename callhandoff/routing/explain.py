@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from callhandoff.exceptions import NotFoundError
+from callhandoff.exceptions import ConfigError, NotFoundError
 from callhandoff.routing.policy.engine import decide
 from callhandoff.routing.policy.file import policy_from_document
 from callhandoff.store.rows import CallHistory
@@ -67,6 +67,19 @@ def rule_trace(history: CallHistory) -> tuple[list[dict[str, Any]], dict[str, An
     return [outcome.to_json() for outcome in decide(policy, row.facts).trace], policy.thresholds
 
 
+def _kept_rule_trace(history: CallHistory) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """`rule_trace`, and what to say instead when it has no rule to show."""
+    row = history.decision
+    assert row is not None
+    try:
+        rules, thresholds = rule_trace(history)
+    except ConfigError as exc:  # a policy kept by an older version this one cannot read
+        return [], {}, f"policy {row.policy_version} cannot be read by this version: {exc}"
+    if "rules" in row.trace or history.policy is not None:
+        return rules, thresholds, "no rule is enabled in this policy"
+    return rules, thresholds, f"the store does not keep policy {row.policy_version}"
+
+
 def _rule_lines(rules: list[dict[str, Any]], kind: str, show_all: bool) -> list[str]:
     lines: list[str] = []
     fired = [r for r in rules if r["fired"]]
@@ -119,7 +132,7 @@ def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
         raise NotFoundError(f"call {call.call_id!r} has no decision yet")
     facts: dict[str, Any] = row.facts
     trace: dict[str, Any] = row.trace
-    rules, thresholds = rule_trace(history)
+    rules, thresholds, no_rules = _kept_rule_trace(history)
     kind = row.kind
     lines = [
         f"Call {call.call_id} ({call.destination}"
@@ -145,7 +158,7 @@ def explain_call(history: CallHistory, *, show_all: bool = False) -> str:
     if rules:
         lines.extend(_rule_lines(rules, kind, show_all))
     else:
-        lines.append(f"  (the store does not keep policy {row.policy_version}: no rule to show)")
+        lines.append(f"  ({no_rules}: no rule to show)")
     lines += ["", "Thresholds: " + ", ".join(f"{k} {v:g}" for k, v in sorted(thresholds.items()))]
     action = row.action or {}
     lines.append(

@@ -153,3 +153,20 @@ def test_explain_says_so_when_the_store_does_not_keep_the_policy(
     text = explain_call(engine, "x-7")
     assert f"the store does not keep policy {router.policy_version}: no rule to show" in text
     assert "Decision: CREATE" in text
+
+
+def test_explain_says_so_when_the_kept_policy_cannot_be_read_or_has_no_rule(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("extends: none\nrules: []\n", encoding="utf-8")
+    router = Router(engine, load_policy(path), clock=lambda: REFERENCE)
+    call = make_call("x-8", intent="delivery_issue", order_id="A-100101")
+    router.route(call.result(), call.transcript)
+    text = explain_call(engine, "x-8")
+    assert "(no rule is enabled in this policy: no rule to show)" in text
+    with engine.begin() as connection:  # a policy an older version kept, in a shape gone since
+        connection.execute(sa.update(policies).values(document={"rules": [], "retired": 1}))
+    text = explain_call(engine, "x-8")
+    assert f"(policy {router.policy_version} cannot be read by this version:" in text
+    assert "Decision: REVIEW" in text

@@ -196,3 +196,45 @@ def test_purged_json_replaces_the_words_and_keeps_the_values() -> None:
         "next_step": "",
         "field_changes": [{"field": "address", "new_value": "1 Elm St", "reason": None}],
     }
+
+
+def test_a_call_purged_before_the_card_moved_to_its_decision_stays_purged(
+    store_template: Path, tmp_path: Path
+) -> None:
+    """Before m0008 a purge cleaned the review item's copy of the card only."""
+    copy = tmp_path / "old.db"
+    shutil.copyfile(store_template, copy)
+    call_id = OLD[1]
+    with sa.create_engine(f"sqlite:///{copy}").begin() as connection:  # as before m0008
+        connection.execute(
+            sa.text("ALTER TABLE review_items ADD COLUMN payload JSON NOT NULL DEFAULT '{}'")
+        )
+        connection.execute(  # the old purge: version stamped, the item's card cleaned
+            sa.text(
+                "UPDATE transcript_versions SET purged_at = '2025-01-01 00:00:00' "
+                "WHERE call_id = :call_id"
+            ),
+            {"call_id": call_id},
+        )
+        connection.execute(sa.text("DELETE FROM _migrations WHERE name = 'm0008_review_card'"))
+    before = _rows(open_engine_without_upgrade(copy), decisions)
+    engine = open_store(f"sqlite:///{copy}")
+    assert "m0008_review_card" in applied_migrations(engine)
+    for decision in _rows(engine, decisions):
+        old = next(d for d in before if d["id"] == decision["id"])
+        if decision["call_id"] == call_id:
+            assert decision["action"]["payload"]["card"]["summary"] == PURGED
+            assert set(_quotes(decision["action"])) <= {PURGED}
+        else:
+            assert decision["action"] == old["action"]
+    (row,) = [
+        r
+        for r in review_queue.page(engine, review_queue.QueueFilter(), NOW, number=0, size=50)
+        if r.call_id == call_id
+    ]
+    assert row.summary == PURGED
+
+
+def open_engine_without_upgrade(path: Path) -> Engine:
+    """The store as it is on disk, no migration applied."""
+    return sa.create_engine(f"sqlite:///{path}")

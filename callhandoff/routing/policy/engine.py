@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from callhandoff.routing.policy.file import DEFAULT_MESSAGE, Policy, Rule
@@ -120,6 +121,7 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
         tests = policy.compiled[rule.id].check(facts)[1]
         fired.append(RuleOutcome(rule.id, rule.decision, True, tests, blocked, reason))
 
+    kept = MappingProxyType(dict(facts))  # for `trace`, whatever the caller does with facts
     winner = next((kind for kind in policy.precedence if kind in by_kind), None)
     proposed = next(
         (k for k in policy.precedence if k in by_kind and k is not DecisionKind.REVIEW), None
@@ -128,6 +130,6 @@ def decide(policy: Policy, facts: dict[str, Any]) -> Verdict:
         default = policy.default
         reason = Reason(code=default.code, message=policy.messages[DEFAULT_MESSAGE].render(facts))
         return Verdict(
-            default.decision, [reason, *notes], fired, proposed, True, policy=policy, facts=facts
+            default.decision, [reason, *notes], fired, proposed, True, policy=policy, facts=kept
         )
-    return Verdict(winner, [*by_kind[winner], *notes], fired, proposed, policy=policy, facts=facts)
+    return Verdict(winner, [*by_kind[winner], *notes], fired, proposed, policy=policy, facts=kept)

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callhandoff.exceptions import ConfigError
@@ -234,7 +235,10 @@ def _finish(data: dict[str, Any], source: str) -> Policy:
         raise ConfigError(f"{source}: duplicate rule id(s) {', '.join(duplicates)}")
     for rule in policy.rules:
         where = f"{source}:{rule.line or '?'}: rule {rule.id!r}"
-        policy.compiled[rule.id] = compile_condition(rule.when, policy.thresholds, where)
+        # the JSON form, as the store keeps it (`document()`): a YAML date or set in a test
+        # compares as it will when the stored policy decides again
+        when = pydantic_core.to_jsonable_python(rule.when)
+        policy.compiled[rule.id] = compile_condition(when, policy.thresholds, where)
         policy.messages[rule.id] = Message.compile(rule.message, policy.thresholds)
         if rule.decision == "allow" and not rule.suppresses:
             raise ConfigError(f"{where}: an allow rule must list the rules it 'suppresses'")

@@ -214,4 +214,19 @@ def test_a_policy_kept_as_its_document_decides_as_the_file_did(tmp_path: Path) -
         base_facts(),
     ):
         assert decide(kept, facts) == decide(policy, facts)
+        assert decide(kept, facts).trace == decide(policy, facts).trace
     assert load_policy() == load_policy()
+
+
+def test_a_yaml_value_json_has_no_type_for_is_tested_as_the_store_keeps_it(
+    tmp_path: Path,
+) -> None:
+    rule = (
+        "rules:\n  - id: on_that_day\n    decision: review\n"
+        "    message: That day.\n    when: {fallback_reason: 2025-03-01}\n"
+    )
+    policy = load_policy(_write(tmp_path, rule))
+    kept = policy_from_document(policy.document(), policy.source)
+    facts = base_facts(fallback_reason="2025-03-01")  # facts are JSON values
+    assert decide(policy, facts).kind is DecisionKind.REVIEW
+    assert decide(kept, facts).trace == decide(policy, facts).trace
