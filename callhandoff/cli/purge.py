@@ -69,9 +69,10 @@ def purge(
     lines = [
         f"{verb} {report.versions} transcript version(s) of {len(report.calls)} call(s) "
         f"stored before {cutoff:%Y-%m-%d %H:%M} UTC (older than {older_than.strip()})",
-        f"  with them: {report.extractions} extraction(s), {report.review_items} review "
-        f"item(s), {report.review_actions} review audit row(s), {report.outbox_rows} outbox "
-        f"payload(s); {cached} cached model answer(s)",
+        f"  with them: {report.extractions} extraction(s), {report.decisions} decision "
+        f"action(s), {report.review_items} review item(s), {report.review_actions} review "
+        f"audit row(s), {report.outbox_rows} outbox payload(s); {cached} cached model "
+        "answer(s)",
     ]
     if report.calls:
         shown = ", ".join(report.calls[:_SHOWN_CALLS])

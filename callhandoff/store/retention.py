@@ -84,6 +84,7 @@ class PurgeReport:
     dry_run: bool
     versions: int = 0
     extractions: int = 0
+    decisions: int = 0  # their actions lose the words (a review item's card among them)
     review_items: int = 0
     review_actions: int = 0
     outbox_rows: int = 0
@@ -147,6 +148,7 @@ def _note(report: PurgeReport, connection: Connection, ids: list[int]) -> None:
     """Count what the versions `ids` hold, and name their calls."""
     report.versions += len(ids)
     report.extractions += _count(connection, extractions, extractions.c.version_id, ids)
+    report.decisions += _count(connection, decisions, decisions.c.version_id, ids)
     report.review_items += _count(connection, review_items, review_items.c.version_id, ids)
     report.outbox_rows += _count(connection, outbox, outbox.c.version_id, ids)
     report.review_actions += int(

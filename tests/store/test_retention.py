@@ -90,6 +90,7 @@ def test_a_purge_removes_the_words_of_old_calls_and_marks_them(store_url: str) -
     report = purge_before(engine, NOW - timedelta(days=30), NOW)
     assert (report.versions, sorted(report.calls)) == (3, sorted(OLD))
     assert report.extractions == 3 and report.review_items == 2 and report.outbox_rows == 1
+    assert report.decisions == 3
     old_versions = _rows(engine, transcript_versions, transcript_versions.c.call_id.in_(OLD))
     for version in old_versions:
         transcript = Transcript.model_validate(version["transcript"])
