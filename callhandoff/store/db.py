@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -236,6 +237,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_bytes}")
     cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
+
+
+def insert_if_new(
+    connection: Connection, table: sa.Table, key: str, values: dict[str, Any]
+) -> None:
+    """Insert a row unless one with the same `key` exists (`ON CONFLICT DO NOTHING`, on
+    SQLite and PostgreSQL alike)."""
+    # imported here: commands that only read (`explain`) load neither dialect's insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+    insert = dialect.insert(table).values(**values)
+    connection.execute(insert.on_conflict_do_nothing(index_elements=[key]))
 
 
 def ping(engine: Engine) -> None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from callhandoff.store.db import insert_if_new
 from callhandoff.store.tables import destination_health
 
 
@@ -65,11 +65,10 @@ def health(engine: Engine) -> dict[str, Health]:
 
 
 def _ensure_row(connection: Connection, destination: str, now: datetime) -> None:
-    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
-    insert = dialect.insert(destination_health).values(
-        destination=destination, failures=0, opened=0, updated_at=now
+    values = {"failures": 0, "opened": 0, "updated_at": now}
+    insert_if_new(
+        connection, destination_health, "destination", {"destination": destination, **values}
     )
-    connection.execute(insert.on_conflict_do_nothing(index_elements=["destination"]))
 
 
 def record_failure(

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from callhandoff.store.db import insert_if_new
 from callhandoff.store.rows import PolicyRow
 from callhandoff.store.tables import policies
 
@@ -22,14 +23,13 @@ _POLICY = sa.select(policies.c.version, policies.c.source, policies.c.document).
 
 def keep_policy(connection: Connection, policy: PolicyRow, now: datetime) -> None:
     """Keep `policy` under its version (a version kept already is left as it is)."""
-    # imported here: reading a policy (`explain`) loads neither dialect's insert
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
-    insert = dialect.insert(policies).values(
-        version=policy.version, source=policy.source, document=policy.document, created_at=now
-    )
-    connection.execute(insert.on_conflict_do_nothing(index_elements=["version"]))
+    values = {
+        "version": policy.version,
+        "source": policy.source,
+        "document": policy.document,
+        "created_at": now,
+    }
+    insert_if_new(connection, policies, "version", values)
 
 
 def policy_of(connection: Connection, version: str) -> PolicyRow | None:

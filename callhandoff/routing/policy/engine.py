@@ -51,7 +51,7 @@ class RuleOutcome(NamedTuple):
         return shown
 
 
-@dataclass(eq=False)
+@dataclass
 class Verdict:
     """The decision, its reasons, and what would happen without the review rules.
 
@@ -65,8 +65,9 @@ class Verdict:
     fired: list[RuleOutcome] = field(default_factory=list)
     proposed: DecisionKind | None = None
     by_default: bool = False
-    policy: Policy | None = field(default=None, repr=False)
-    facts: Mapping[str, Any] | None = field(default=None, repr=False)
+    #: what `trace` is evaluated from (two verdicts compare equal whatever these are)
+    policy: Policy | None = field(default=None, repr=False, compare=False)
+    facts: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def trace(self) -> list[RuleOutcome]:
@@ -80,18 +81,6 @@ class Verdict:
             or RuleOutcome(rule.id, rule.decision, False, compiled[rule.id].check(facts)[1])
             for rule in self.policy.active_rules()
         ]
-
-    def __eq__(self, other: object) -> bool:
-        """The same decision, reasons, fired rules and proposal (whatever policy object)."""
-        if not isinstance(other, Verdict):
-            return NotImplemented
-        return (self.kind, self.reasons, self.fired, self.proposed, self.by_default) == (
-            other.kind,
-            other.reasons,
-            other.fired,
-            other.proposed,
-            other.by_default,
-        )
 
 
 def _reason(rule: Rule, facts: dict[str, Any], policy: Policy) -> Reason:
