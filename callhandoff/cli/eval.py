@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from callhandoff.cli import eval_compare, eval_judge, options
-from callhandoff.cli.common import fail, load_settings
+from callhandoff.cli.common import fail, load_settings, print_store
 from callhandoff.cli.eval_common import (
     RunRef,
     load_with_items,
@@ -174,6 +174,7 @@ def run(
         groups = breakdown(output.items, by, weights.costs) if by else None
     except CallhandoffError as exc:
         fail(str(exc))
+    print_store(console, settings)
     if data.sample_size is not None:
         console.print(
             f"stratified sample of {len(data.items)} items by origin and intent (seed {seed})",
@@ -232,6 +233,7 @@ def report(
         references = load_references()
     except CallhandoffError as exc:
         fail(str(exc))
+    print_store(console, settings)
     print_group(console, run_report(record, groups))
     if write:
         target = html or settings.data_dir / "eval-reports" / f"{record.run_id}.html"
@@ -270,6 +272,7 @@ def gate(
     if not bounds.minimum and not bounds.maximum:
         fail(f"{thresholds}: no min / max thresholds to check")
     result = gate_run(items, bounds, baseline_items=base[1] if base else None, max_drop=max_drop)
+    print_store(console, settings)
     print_group(console, gate_table(result, record.run_id, base[0].run_id if base else None))
     if record.sample_size is not None:
         console.print(
@@ -304,4 +307,6 @@ def list_runs(
         records = run_store.list_runs(store(settings), limit)
     except CallhandoffError as exc:
         fail(str(exc))
-    Console().print(list_table(records))
+    console = Console()
+    print_store(console, settings)
+    console.print(list_table(records))

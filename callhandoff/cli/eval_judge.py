@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from callhandoff.cli.common import fail, load_settings
+from callhandoff.cli.common import fail, load_settings, print_store
 from callhandoff.cli.eval_common import RunRef, load_with_items, store
 from callhandoff.evals.defaults import DEFAULT_DATASET, DEFAULT_JUDGE_PROMPT, SUMMARY_LABELS_PATH
 
@@ -51,13 +51,15 @@ def judge(
     from callhandoff.exceptions import CallhandoffError
 
     console = Console()
+    settings = load_settings({})
     try:
         judge_model = _judge(judge_prompt, base_url, model)
-        engine = store(load_settings({}))
+        engine = store(settings)
         record, items = load_with_items(engine, run_ref)
         references = load_references()
     except CallhandoffError as exc:
         fail(str(exc))
+    print_store(console, settings)
     wanted = [
         r for r in items
         if r.repeat == 0 and r.result is not None and (not item or r.item_id in item)

@@ -16,13 +16,15 @@ def explain(
     ] = False,
 ) -> None:
     """Print the match, each rule that fired with the values it saw, thresholds and the action."""
-    from callhandoff.exceptions import CallhandoffError
+    from callhandoff.exceptions import CallhandoffError, NotFoundError
     from callhandoff.routing.explain import explain_call
     from callhandoff.store.history import call_history
 
     settings = load_settings({})
     try:
         text = explain_call(call_history(open_engine(settings), call_id), show_all=show_all)
+    except NotFoundError as exc:  # run from another folder, a command opens another store
+        fail(f"{exc}; store: {settings.store_label}")
     except CallhandoffError as exc:
         fail(str(exc))
     typer.echo(text)

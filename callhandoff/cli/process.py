@@ -202,7 +202,7 @@ def process(
                     bar.advance(task)
                     continue
                 if isinstance(item, CallResult):
-                    sink.write(item.model_dump_json(exclude_none=True))
+                    sink.write(item.json_line())
                 else:
                     reject_sink.write(item.model_dump_json())
                 tally.add(item)

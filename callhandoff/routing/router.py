@@ -164,8 +164,9 @@ class Router:
                 results.append(self._route(connection, call, transcript))
                 continue
             routed = self._decided(call.handoff, transcript, outcome, History(), fresh[position])
-            writes.append(_write(call, transcript, routed))
-            results.append(_filled(call, routed))
+            write = _write(call, transcript, routed)
+            writes.append(write)
+            results.append(_filled(call, routed, write))
         calls.save_new_calls(connection, writes, self.clock())
         return results
 
@@ -256,13 +257,15 @@ class Router:
             changed_after_delivery=previous.changed and previous.delivered,
         )
         routed = self.decide(connection, call.handoff, transcript, history, now)
-        calls.save_routing(connection, _write(call, transcript, routed), previous, now)
-        return _filled(call, routed)
+        write = _write(call, transcript, routed)
+        calls.save_routing(connection, write, previous, now)
+        return _filled(call, routed, write)
 
 
-def _filled(call: CallResult, routed: Routed) -> CallResult:
-    """The call's result with what routing decided."""
-    return call.model_copy(
+def _filled(call: CallResult, routed: Routed, write: RoutingWrite) -> CallResult:
+    """The call's result with what routing decided; its output line reuses the handoff and
+    action JSON of the store's `write`."""
+    result = call.model_copy(
         update={
             "handoff": routed.handoff,
             "match": routed.match,
@@ -270,6 +273,9 @@ def _filled(call: CallResult, routed: Routed) -> CallResult:
             "action": routed.action,
         }
     )
+    handoff, action = write.handoff, write.action
+    assert isinstance(handoff, str) and isinstance(action, str), "`_write` serialises both"
+    return result.with_json_parts(handoff, action)
 
 
 def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingWrite:
@@ -282,7 +288,7 @@ def _write(call: CallResult, transcript: Transcript, routed: Routed) -> RoutingW
         content_hash=call.transcript_hash,
         source=str(call.source) if call.source else None,
         transcript=JsonText(transcript.model_dump_json(exclude={"source"})),
-        handoff=JsonText(handoff.model_dump_json()),
+        handoff=JsonText(handoff.model_dump_json(exclude_none=True)),
         handoff_keys=handoff.model_dump(mode="json", include=HANDOFF_KEYS),
         **vars(decision_write(routed)),
         outbox=outbox_write(routed),
@@ -310,7 +316,7 @@ def decision_write(routed: Routed) -> DecisionWrite:
         match=routed.match.model_dump(mode="json"),  # the review queue's columns read it
         facts=JsonText.of(routed.facts),
         trace=JsonText.of(routed.notes),  # the rules: `explain` decides the facts again
-        action=JsonText(routed.action.model_dump_json()),
+        action=JsonText(routed.action.model_dump_json(exclude_none=True)),
         priority=handoff.priority.model_dump(mode="json") if handoff.priority else None,
     )
 

@@ -132,24 +132,25 @@ def test_the_console_script_runs_a_command_with_the_collector_on_and_exits_clean
 
 
 @pytest.mark.parametrize(
-    "command", [["outbox"], ["explain", "no-such-call"], ["explain", "routed-1"]]
+    "command", [["schema"], ["outbox"], ["explain", "no-such-call"], ["explain", "routed-1"]]
 )
 def test_the_store_commands_load_no_extraction_or_matching_library(
     command: list[str], tmp_path: Path
 ) -> None:
-    """What keeps their start-up short: the phone-number, e-mail and fuzzy-matching
-    libraries, the extractors and the router are for `process` (and for the migrations
-    that create a store, run once before); YAML for reading a policy file, and the
-    PostgreSQL dialect for a PostgreSQL store. `explain` decides a routed call's stored
-    facts again under its stored policy without them."""
+    """What keeps their start-up short: the model libraries are for the LLM backend;
+    the phone-number, e-mail and fuzzy-matching libraries, the extractors and the router
+    are for `process` (and for the migrations that create a store, run once before);
+    YAML for reading a policy file, and the PostgreSQL dialect for a PostgreSQL store.
+    `explain` decides a routed call's stored facts again under its stored policy
+    without them."""
     _python("from callhandoff.cli.app import app; app(['outbox'], standalone_mode=False)", tmp_path)
     call = make_call("routed-1", intent="refund", order_id="A-100102")
     engine = open_store(f"sqlite:///{tmp_path / 'data' / 'callhandoff.db'}")
     Router(engine).route(call.result(), call.transcript)
     engine.dispose()
-    heavy = ["phonenumbers", "email_validator", "rapidfuzz", "callhandoff.extractors",
-             "callhandoff.pipeline", "callhandoff.routing.router", "yaml",
-             "sqlalchemy.dialects.postgresql"]  # fmt: skip
+    heavy = ["openai", "instructor", "tiktoken", "httpx", "phonenumbers", "email_validator",
+             "rapidfuzz", "callhandoff.extractors", "callhandoff.pipeline",
+             "callhandoff.routing.router", "yaml", "sqlalchemy.dialects.postgresql"]  # fmt: skip
     code = (
         "import sys; from callhandoff.cli.launch import main\n"
         f"sys.argv = ['callhandoff', *{command!r}]\n"

@@ -7,13 +7,17 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from callhandoff.cli.app import app
 from callhandoff.settings import Settings
+from callhandoff.store.db import open_store
+from callhandoff.store.tables import decisions
 from callhandoff.workers import OVERLAP_MIN_CALLS, usable_cores
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -201,3 +205,57 @@ def test_a_run_gives_the_garbage_collector_back_as_it_found_it(workdir: Path) ->
     assert gc.isenabled()
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == 0
+
+
+def test_a_run_killed_midway_has_stored_every_call_it_wrote_and_a_rerun_finishes_it(
+    workdir: Path,
+) -> None:
+    """A routed call's line is written only after its batch is committed: killed with
+    SIGKILL partway, the run has stored every call its (unfinished) output holds, the
+    previous output is left as it was, and running again decides each call once."""
+    template = json.loads(
+        (EXAMPLES / "cults-figurine-colour-refund-chat.jsonl").read_text(encoding="utf-8")
+    )
+    count = 1_500  # below the size at which one worker runs in a process of its own
+    with (workdir / "calls.jsonl").open("w", encoding="utf-8") as out:
+        for n in range(count):
+            out.write(json.dumps({**template, "id": f"kill-{n}"}) + "\n")
+    (workdir / "handoffs.jsonl").write_text("the previous run's output\n", encoding="utf-8")
+    assert runner.invoke(app, ["directory", "load", "examples/store"]).exit_code == 0
+    run = subprocess.Popen(
+        [sys.executable, "-m", "callhandoff", "process", "calls.jsonl", "--no-progress"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    written: list[str] = []
+    deadline = time.monotonic() + 300
+    while len(written) < 300:  # a few committed batches in
+        assert run.poll() is None, "the run finished before it could be killed"
+        assert time.monotonic() < deadline, "the run wrote nothing"
+        time.sleep(0.05)
+        partial = list(workdir.glob(".handoffs.jsonl.*.partial"))
+        written = (
+            partial[0].read_text(encoding="utf-8").splitlines(keepends=True) if partial else []
+        )
+    run.kill()
+    run.wait()
+    lines = partial[0].read_text(encoding="utf-8").splitlines(keepends=True)
+    ids = [json.loads(line)["call_id"] for line in lines if line.endswith("\n")]
+    assert len(ids) >= 300
+    assert (workdir / "handoffs.jsonl").read_text() == "the previous run's output\n"
+
+    engine = open_store(Settings().resolved_database_url)
+    with engine.connect() as connection:
+        decided = set(connection.execute(sa.select(decisions.c.call_id)).scalars())
+    assert set(ids) <= decided and len(decided) < count
+
+    again = runner.invoke(app, ["process", "calls.jsonl", "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert len(_lines(workdir / "handoffs.jsonl")) == count
+    with engine.connect() as connection:
+        per_call = connection.execute(
+            sa.select(decisions.c.call_id, sa.func.count()).group_by(decisions.c.call_id)
+        ).all()
+    engine.dispose()
+    assert len(per_call) == count and {n for _, n in per_call} == {1}

@@ -120,6 +120,7 @@ def test_process_decides_every_call_and_a_rerun_adds_no_action(
     assert "Decision: REVIEW" in explained.output and "review_money_change" in explained.output
     missing = runner.invoke(app, ["explain", "nope"])
     assert missing.exit_code == 2 and "no call 'nope'" in missing.output
+    assert "store: sqlite:///" in missing.output  # which store has no such call
 
 
 def test_deliver_defaults_to_a_dry_run_showing_the_exact_request_and_diff(

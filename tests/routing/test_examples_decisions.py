@@ -42,7 +42,7 @@ from callhandoff.schema.enums import (
     RiskFlag,
 )
 from callhandoff.store.directory import load_directory
-from callhandoff.store.history import call_history
+from callhandoff.store.history import call_history, extraction_for_version
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -218,6 +218,12 @@ def test_every_example_call_gets_the_expected_decision(
         )
         assert result.decision is not None
         got[transcript.call_id] = result.decision.kind.value
+        # the output line, composed from the JSON the store keeps, is the result's own JSON
+        assert result.json_line() == result.model_dump_json(exclude_none=True)
+        decision = call_history(engine, transcript.call_id).decision
+        assert decision is not None
+        stored = extraction_for_version(engine, decision.version_id)
+        assert Handoff.model_validate(stored) == result.handoff
         # `explain` decides the stored facts again: the rules routing saw, test by test
         rules, _ = rule_trace(call_history(engine, transcript.call_id))
         assert rules == seen.trace["rules"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from callhandoff.pipeline import process_stream
 from callhandoff.routing.directory.files import read_directory
 from callhandoff.routing.policy.file import load_policy
 from callhandoff.routing.router import Router
-from callhandoff.schema import Handoff, Rejected, Transcript
+from callhandoff.schema import CallResult, Handoff, Rejected, Transcript
 from callhandoff.schema.enums import DecisionKind
 from callhandoff.settings import Settings
 from callhandoff.store import outbox as outbox_store
@@ -58,6 +59,18 @@ def test_a_routed_call_is_persisted_whole(router: Router, engine: Engine) -> Non
         "call-7:create_subscriber",
         "create_subscriber",
     )
+
+
+def test_a_routed_result_changed_afterwards_writes_its_changed_line(router: Router) -> None:
+    result = router.route(_create_call().result(), _create_call().transcript)
+    assert result.json_line() == result.model_dump_json(exclude_none=True)
+    assert CallResult.model_validate_json(result.json_line()) == result  # the line is no value
+    summary = result.handoff.model_copy(update={"summary": "Changed after routing."})
+    for changed in (result.model_copy(update={"handoff": summary}), result.model_copy()):
+        changed.handoff = summary
+        assert json.loads(changed.json_line())["handoff"]["summary"] == "Changed after routing."
+    result.match = None
+    assert "match" not in json.loads(result.json_line())
 
 
 def test_the_same_call_processed_twice_yields_one_action(router: Router, engine: Engine) -> None:
