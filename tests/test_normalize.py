@@ -67,7 +67,18 @@ def test_extractors_cross_check_routing_and_scoring_share_one_phone_rule() -> No
 
     from callhandoff.evals.scorers import normalise_phone
     from callhandoff.extractors import extract_deterministic
-    from callhandoff.schema import Transcript
+    from callhandoff.routing.said import said_in
+    from callhandoff.schema import (
+        Caller,
+        Evidence,
+        Extracted,
+        ExtractionMeta,
+        FollowUp,
+        Handoff,
+        Transcript,
+    )
+    from callhandoff.schema.enums import Destination, Speaker
+    from callhandoff.schema.transcript import Turn
 
     call = Transcript.model_validate(
         {
@@ -82,6 +93,26 @@ def test_extractors_cross_check_routing_and_scoring_share_one_phone_rule() -> No
     to_e164 = partial(phone_e164, regions=["US", "IN"])
     assert [p.value for p in found] == ["+14155550101"]
     assert to_e164("(415) 555-0101") == normalise_phone("+14155550101") == "+14155550101"
+    # routing reads the number as said, and the caller ID, with the same rule
+    said = Extracted(value="(415) 555-0101", confidence=0.9, evidence=Evidence(turn=0, quote="x"))
+    handoff = Handoff(
+        call_id="p1",
+        destination=Destination.CLOUDCART,
+        caller=Caller(phone=said),
+        follow_up=FollowUp(),
+        meta=ExtractionMeta(backend="hand"),
+    )
+    with_caller_id = call.model_copy(update={"caller_phone": "415.555.0101"})
+    routed = said_in(handoff, with_caller_id, ["US", "IN"])
+    assert routed.phone is not None and routed.phone.value == routed.caller_id == "+14155550101"
+    # and an invalid number is nobody's, whichever stage reads it
+    invalid = [Turn(speaker=Speaker.CUSTOMER, text="call me on (977) 625-2661")]
+    heard = extract_deterministic(
+        call.model_copy(update={"turns": invalid}),
+        reference=call.reference_time(),
+        phone_regions=["US", "IN"],
+    )
+    assert to_e164("(977) 625-2661") is None and heard.phones == []
 
 
 def test_emails_clean_the_same_way_for_matching_and_scoring() -> None:
