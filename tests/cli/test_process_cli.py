@@ -259,3 +259,20 @@ def test_a_run_killed_midway_has_stored_every_call_it_wrote_and_a_rerun_finishes
         ).all()
     engine.dispose()
     assert len(per_call) == count and {n for _, n in per_call} == {1}
+
+
+def test_two_workers_write_what_one_writes(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("CALLHANDOFF_DATA_DIR", str(workdir / f"store-{workers}"))
+        assert runner.invoke(app, ["directory", "load", "examples/store"]).exit_code == 0
+        out = f"handoffs-{workers}.jsonl"
+        result = runner.invoke(app, ["process", "examples/", "--workers", workers, "-o", out])
+        assert result.exit_code == 0, result.output
+        assert ("offline × 2" in result.output) == (workers == "2")  # in two processes
+        lines = _lines(workdir / out)
+        for line in lines:  # when and how fast it was extracted
+            meta = line["handoff"]["meta"]  # type: ignore[index]
+            del meta["latency_ms"], meta["created_at"]  # type: ignore[attr-defined]
+        outputs.append(lines)
+    assert len(outputs[1]) == 13 and outputs[1] == outputs[0]
