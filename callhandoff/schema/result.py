@@ -54,18 +54,21 @@ class CallResult(BaseModel):
         Serialising a handoff is the largest part of writing a line: a router that has
         serialised it for the store hands it over instead of it being serialised again.
         """
-        head = self.model_dump_json(exclude_none=True, include=_HEAD)
-        parts = [head[:-1], ',"handoff":', handoff]
-        for name in _AFTER_HANDOFF:
-            value = getattr(self, name)
-            if value is not None:
-                parts += [f',"{name}":', value.model_dump_json(exclude_none=True)]
+        parts = [self.model_dump_json(exclude_none=True, include=_BEFORE_HANDOFF)[:-1]]
+        parts += [',"handoff":', handoff]
+        parts += self._members(_BETWEEN)
         if self.action is not None:
             assert action is not None, "a result with an action needs its JSON"
             parts += [',"action":', action]
+        parts += self._members(_AFTER_ACTION)
         parts.append("}")
         self._line = _KeptLine(tuple(self.__dict__.values()), "".join(parts))
         return self
+
+    def _members(self, fields: set[str]) -> list[str]:
+        """These fields as members of a JSON object, to follow others in the line."""
+        found = self.model_dump_json(exclude_none=True, include=fields) if fields else "{}"
+        return [] if found == "{}" else [",", found[1:-1]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +99,9 @@ class _KeptLine:
     __hash__ = None  # type: ignore[assignment]
 
 
-#: `CallResult`'s fields before its handoff, and between its handoff and its action, in
-#: the order of the model (a line lists them in that order)
-_HEAD = {"call_id", "source", "transcript_hash"}
-_AFTER_HANDOFF = ("match", "decision")
+# `CallResult`'s fields before its handoff, between its handoff and its action, and after
+# its action, in the order of the model: a line lists them in that order
+_FIELDS = list(CallResult.model_fields)
+_BEFORE_HANDOFF = set(_FIELDS[: _FIELDS.index("handoff")])
+_BETWEEN = set(_FIELDS[_FIELDS.index("handoff") + 1 : _FIELDS.index("action")])
+_AFTER_ACTION = set(_FIELDS[_FIELDS.index("action") + 1 :])
