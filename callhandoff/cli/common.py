@@ -27,11 +27,15 @@ R = TypeVar("R")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print `error: message` to stderr and exit with `code` (2: fix the input or settings)."""
+    """Print `error: message` to stderr and exit with `code` (2: fix the input or settings).
+
+    Never wrapped, so a path or store URL in it can be copied whole."""
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    Console(stderr=True).print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
