@@ -246,19 +246,9 @@ def insert_if_new(
     SQLite and PostgreSQL alike)."""
     # imported here, the store's own dialect only: importing PostgreSQL's takes about
     # 30 ms, and commands that only read (`explain`) load neither
-    if connection.dialect.name == "sqlite":
-        from sqlalchemy.dialects import sqlite
-
-        statement: sa.Executable = (
-            sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
-        )
-    else:
-        from sqlalchemy.dialects import postgresql
-
-        statement = (
-            postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
-        )
-    connection.execute(statement)
+    name = "sqlite" if connection.dialect.name == "sqlite" else "postgresql"
+    insert = importlib.import_module(f"sqlalchemy.dialects.{name}").insert
+    connection.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
 
 
 def ping(engine: Engine) -> None:

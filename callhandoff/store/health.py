@@ -65,10 +65,8 @@ def health(engine: Engine) -> dict[str, Health]:
 
 
 def _ensure_row(connection: Connection, destination: str, now: datetime) -> None:
-    values = {"failures": 0, "opened": 0, "updated_at": now}
-    insert_if_new(
-        connection, destination_health, "destination", {"destination": destination, **values}
-    )
+    values = {"destination": destination, "failures": 0, "opened": 0, "updated_at": now}
+    insert_if_new(connection, destination_health, "destination", values)
 
 
 def record_failure(
