@@ -97,9 +97,11 @@ def test_compare_gives_a_worse_verdict_with_intervals_and_lists_every_changed_it
     assert re.search(policy, out)
 
 
-def test_run_ids_print_in_full_at_80_columns_under_the_store_they_are_kept_in(
-    workdir: Path,
+@pytest.mark.parametrize("columns", [80, 120])
+def test_run_ids_print_in_full_under_the_store_they_are_kept_in(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, columns: int
 ) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
     a, b = baseline_and_candidate()
     for args in (("compare", a, b), ("list",), ("report", b, "--no-html-file")):
         code, out = invoke(*args)
@@ -107,7 +109,7 @@ def test_run_ids_print_in_full_at_80_columns_under_the_store_they_are_kept_in(
         lines = out.splitlines()
         if args[0] != "compare":  # whose first line is its verdict
             assert lines.pop(0).startswith("store: sqlite:///"), args  # whole, to be copied
-        assert max(len(line) for line in lines) <= 80, args
+        assert max(len(line) for line in lines) <= columns, args
         assert b in out, args
     code, out = invoke("list")
     assert a in out and "policy my_policy.yaml" in out and "classifier c1a55if1e400" in out

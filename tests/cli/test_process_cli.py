@@ -71,6 +71,25 @@ def test_bad_input_is_reported_kept_and_the_batch_goes_on(workdir: Path) -> None
     assert "calls.jsonl:2: invalid JSON" in result.output
 
 
+def test_stdin_calls_are_processed_and_the_report_says_which_file_they_replaced(
+    workdir: Path,
+) -> None:
+    first = runner.invoke(app, ["process", "examples/", "--no-progress"])
+    assert first.exit_code == 0, first.output
+    good = (EXAMPLES / "cloudcart-order-status-and-restock-chat.jsonl").read_text(encoding="utf-8")
+    records = good.splitlines()
+    text = "\n".join([records[0], "{not json", records[1]]) + "\n"
+    result = runner.invoke(app, ["process", "-", "--no-progress"], input=text)
+    assert result.exit_code == 0, result.output
+    written = _lines(workdir / "handoffs.jsonl")  # the first run's 13 lines are replaced
+    assert [line["call_id"] for line in written] == [json.loads(r)["id"] for r in records]
+    [reject] = _lines(workdir / "handoffs.rejects.jsonl")
+    assert (reject["path"], reject["line"], reject["raw"]) == ("<stdin>", 2, "{not json")
+    report = " ".join(result.output.split())
+    assert f"2 handoffs written to {workdir / 'handoffs.jsonl'}" in report
+    assert "<stdin>:2: invalid JSON" in report
+
+
 def test_unknown_destination_in_settings_is_a_clear_error(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
